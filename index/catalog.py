@@ -1,0 +1,282 @@
+"""The library's catalog in SQLite: which files were read, which articles they gave, and entity counts.
+
+It answers the questions Whoosh is slow at: "has this file changed?" (incremental sync without
+re-reading), and corpus-wide entity statistics (top entities, co-occurrence, timelines). It is
+derived data: ``index --rebuild`` throws it away with the Whoosh index and rebuilds both.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .article import Article
+from .entities.canonical import AliasTable, display_name, _vote
+from .errors import IndexDamaged
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, sha TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, source_key TEXT NOT NULL, hash TEXT NOT NULL, published TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source_key);
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, surface TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (article_id, key, label, surface)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mentions_by_key ON mentions(key);
+CREATE TABLE IF NOT EXISTS entity_stats (
+    key TEXT PRIMARY KEY, name TEXT NOT NULL, label TEXT NOT NULL, articles INTEGER NOT NULL,
+    mentions INTEGER NOT NULL, aliases TEXT NOT NULL, noise INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_stats_rank ON entity_stats(noise, articles DESC);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    mtime_ns: int
+    size: int
+    sha: str
+
+
+@dataclass(frozen=True)
+class EntityRow:
+    key: str
+    name: str
+    label: str
+    articles: int
+    mentions: int
+    aliases: tuple[str, ...]
+
+
+class Catalog:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        try:
+            if readonly:
+                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, check_same_thread=False)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+            self.db.execute("SELECT count(*) FROM articles").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if readonly and "unable to open" in str(exc):
+                raise
+            raise IndexDamaged(path, exc) from exc
+
+    # -- files -------------------------------------------------------------------------------------
+    def file(self, path: str) -> FileRecord | None:
+        with self._lock:
+            row = self.db.execute("SELECT path, mtime_ns, size, sha FROM files WHERE path=?", (path,)).fetchone()
+        return FileRecord(*row) if row else None
+
+    def files_under(self, root: str) -> dict[str, FileRecord]:
+        prefix = root.rstrip("/") + "/"
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT path, mtime_ns, size, sha FROM files WHERE path=? OR substr(path, 1, ?)=?",
+                (root, len(prefix), prefix),
+            ).fetchall()
+        return {r[0]: FileRecord(*r) for r in rows}
+
+    def put_file(self, record: FileRecord) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?)",
+                            (record.path, record.mtime_ns, record.size, record.sha))
+
+    def drop_file(self, path: str) -> None:
+        with self._lock:
+            self.db.execute("DELETE FROM files WHERE path=?", (path,))
+
+    # -- articles ----------------------------------------------------------------------------------
+    def article_hashes(self, source_key: str) -> dict[str, str]:
+        with self._lock:
+            rows = self.db.execute("SELECT id, hash FROM articles WHERE source_key=?", (source_key,)).fetchall()
+        return dict(rows)
+
+    def article_hash(self, article_id: str) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT hash FROM articles WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def count_articles(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def put_article(self, article: Article) -> set[str]:
+        """Record an article and its mentions; returns the entity keys whose statistics changed."""
+        counts: Counter[tuple[str, str, str]] = Counter(
+            (s.key, s.label, s.text) for s in article.entities + article.title_entities if s.key
+        )
+        with self._lock:
+            touched = self._delete_mentions(article.id)
+            self.db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?)",
+                (article.id, article.source_key, article.content_hash,
+                 article.published.isoformat() if article.published else None),
+            )
+            self.db.executemany(
+                "INSERT INTO mentions VALUES (?,?,?,?,?)",
+                [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
+            )
+        return touched | {k for k, _, _ in counts}
+
+    def delete_article(self, article_id: str) -> set[str]:
+        with self._lock:
+            touched = self._delete_mentions(article_id)
+            self.db.execute("DELETE FROM articles WHERE id=?", (article_id,))
+        return touched
+
+    def _delete_mentions(self, article_id: str) -> set[str]:
+        keys = {r[0] for r in self.db.execute("SELECT DISTINCT key FROM mentions WHERE article_id=?", (article_id,))}
+        self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
+        return keys
+
+    def article_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self.db.execute("SELECT id FROM articles")}
+
+    # -- entity statistics -------------------------------------------------------------------------
+    def refresh_entity_stats(self, keys: Iterable[str], aliases: AliasTable, noise: frozenset[str]) -> None:
+        """Recompute the aggregate row of each touched key: its voted label, name, aliases and counts."""
+        keys = list(set(keys))
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"SELECT key, article_id, label, surface, count FROM mentions WHERE key IN ({marks})", chunk
+                ).fetchall()
+                per_key: dict[str, dict] = defaultdict(lambda: {"articles": set(), "labels": Counter(), "surfaces": Counter()})
+                for key, article_id, label, surface, count in rows:
+                    entry = per_key[key]
+                    entry["articles"].add(article_id)
+                    entry["labels"][label] += count
+                    entry["surfaces"][surface] += count
+                self.db.execute(f"DELETE FROM entity_stats WHERE key IN ({marks})", chunk)
+                out = []
+                for key, entry in per_key.items():
+                    label = _vote(entry["labels"].elements())
+                    name = display_name(key, entry["surfaces"], aliases)
+                    alias_list = sorted({s for s in entry["surfaces"] if s != name}, key=lambda s: -entry["surfaces"][s])
+                    out.append((key, name, label, len(entry["articles"]), sum(entry["surfaces"].values()),
+                                json.dumps(alias_list[:50]), int(label in noise)))
+                self.db.executemany("INSERT INTO entity_stats VALUES (?,?,?,?,?,?,?)", out)
+
+    def display_names(self, keys: Iterable[str]) -> dict[str, str]:
+        keys = list(keys)
+        out: dict[str, str] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                out.update(self.db.execute(f"SELECT key, name FROM entity_stats WHERE key IN ({marks})", chunk).fetchall())
+        return out
+
+    def top_entities(self, *, labels: Sequence[str] | None = None, include_noise: bool = False,
+                     limit: int = 50) -> list[EntityRow]:
+        where, args = [], []
+        if labels:
+            where.append(f"label IN ({','.join('?' * len(labels))})")
+            args += list(labels)
+        elif not include_noise:
+            where.append("noise=0")
+        sql = "SELECT key, name, label, articles, mentions, aliases FROM entity_stats"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY articles DESC, mentions DESC, name LIMIT ?"
+        with self._lock:
+            rows = self.db.execute(sql, (*args, limit)).fetchall()
+        return [EntityRow(k, n, lab, a, m, tuple(json.loads(al))) for k, n, lab, a, m, al in rows]
+
+    def entity(self, key: str) -> EntityRow | None:
+        with self._lock:
+            row = self.db.execute(
+                "SELECT key, name, label, articles, mentions, aliases FROM entity_stats WHERE key=?", (key,)
+            ).fetchone()
+        return EntityRow(*row[:5], tuple(json.loads(row[5]))) if row else None
+
+    def find_entity_keys(self, name: str, normalised: Sequence[str]) -> list[str]:
+        """Keys whose key, display name or any surface form matches; best-known first."""
+        with self._lock:
+            rows = self.db.execute(
+                f"""SELECT key FROM entity_stats WHERE key IN ({','.join('?' * len(normalised))})
+                    OR lower(name)=lower(?) ORDER BY articles DESC""",
+                (*normalised, name),
+            ).fetchall()
+            if not rows:
+                rows = self.db.execute(
+                    """SELECT m.key FROM mentions m JOIN entity_stats s ON s.key=m.key
+                       WHERE lower(m.surface)=lower(?) GROUP BY m.key ORDER BY max(s.articles) DESC""",
+                    (name,),
+                ).fetchall()
+        return [r[0] for r in rows]
+
+    def articles_with(self, key: str) -> list[tuple[str, str | None]]:
+        with self._lock:
+            return self.db.execute(
+                """SELECT DISTINCT a.id, a.published FROM mentions m JOIN articles a ON a.id=m.article_id
+                   WHERE m.key=? ORDER BY a.published DESC""", (key,)
+            ).fetchall()
+
+    def cooccurring(self, key: str, limit: int = 15, include_noise: bool = False) -> list[tuple[EntityRow, int]]:
+        """Entities that share the most articles with ``key``, with the number of shared articles."""
+        noise_clause = "" if include_noise else "AND s.noise=0"
+        with self._lock:
+            rows = self.db.execute(
+                f"""SELECT s.key, s.name, s.label, s.articles, s.mentions, s.aliases,
+                           count(DISTINCT o.article_id) AS shared
+                    FROM mentions m JOIN mentions o ON o.article_id=m.article_id AND o.key!=m.key
+                    JOIN entity_stats s ON s.key=o.key
+                    WHERE m.key=? {noise_clause}
+                    GROUP BY s.key ORDER BY shared DESC, s.articles DESC LIMIT ?""",
+                (key, limit),
+            ).fetchall()
+        return [(EntityRow(*r[:5], tuple(json.loads(r[5]))), r[6]) for r in rows]
+
+    def keys_of(self, article_id: str) -> list[tuple[str, int]]:
+        with self._lock:
+            return self.db.execute(
+                "SELECT key, sum(count) FROM mentions WHERE article_id=? GROUP BY key", (article_id,)
+            ).fetchall()
+
+    def entity_count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM entity_stats WHERE noise=0").fetchone()[0]
+
+    # -- meta and transactions ---------------------------------------------------------------------
+    def get_meta(self, name: str) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (name, value))
+
+    def commit(self) -> None:
+        with self._lock:
+            self.db.commit()
+
+    def rollback(self) -> None:
+        with self._lock:
+            self.db.rollback()
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()

@@ -1,0 +1,316 @@
+"""The one facade the reader and the command line call: open, sync, search, show, entities, related.
+
+It hands out plain dataclasses (``models.py``) so neither face depends on Whoosh or SQLite, and it
+never imports spaCy unless asked to index something.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import threading
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .catalog import Catalog
+from .config import Paths, Settings, resolve_paths
+from .entities.canonical import NOISE_LABELS, build_aliases, normalise
+from .errors import IndexDamaged, NoSuchArticle, ReadOnlyLibrary
+from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
+from .search import Searcher, hit_from_fields
+from .state import State
+from .store import Store, decode_spans
+
+log = logging.getLogger(__name__)
+
+
+def seeds_dir() -> Path:
+    """The bundled sample corpus, wherever the package was installed (wheel or editable)."""
+    spec = importlib.util.find_spec("newsreader.seeds")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(location)
+        if path.is_dir():
+            return path
+    raise FileNotFoundError("the bundled seeds folder is missing from this installation")
+
+
+def _writable(path: Path) -> bool:
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    return os.access(probe, os.W_OK)
+
+
+class Library:
+    def __init__(self, paths: Paths, settings: Settings | None = None, *, readonly: bool | None = None) -> None:
+        self.paths = paths
+        self.settings = settings or Settings.load(paths.config_file)
+        if readonly is None:
+            readonly = not _writable(paths.home)
+        self.readonly = readonly
+        self.aliases = build_aliases(self.settings.aliases)
+        self._open_lock = threading.RLock()
+        self.state = State(paths.state_file, readonly=readonly)
+        self._open_engine()
+
+    @classmethod
+    def open(cls, home: str | os.PathLike | None = None, *, readonly: bool | None = None) -> "Library":
+        paths = resolve_paths(home)
+        if readonly is None:
+            readonly = not _writable(paths.home)
+        if not readonly:
+            try:
+                paths.home.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ReadOnlyLibrary(paths.home, exc) from exc
+        return cls(paths, readonly=readonly)
+
+    def _open_engine(self) -> None:
+        self.store = Store(self.paths.index_dir, readonly=self.readonly)
+        if self.readonly and not self.paths.catalog_file.exists():
+            import sqlite3
+
+            self.catalog = Catalog.__new__(Catalog)
+            self.catalog.path = self.paths.catalog_file
+            self.catalog.readonly = True
+            self.catalog._lock = threading.RLock()
+            self.catalog.db = sqlite3.connect(":memory:", check_same_thread=False)
+            from .catalog import SCHEMA
+
+            self.catalog.db.executescript(SCHEMA)
+        else:
+            self.catalog = Catalog(self.paths.catalog_file, readonly=self.readonly)
+        self.searcher = Searcher(self.store)
+
+    # -- state of the library ----------------------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        return self.paths.home
+
+    def is_empty(self) -> bool:
+        return self.article_count() == 0
+
+    def article_count(self) -> int:
+        if not self.store.exists:
+            return 0
+        with self.store.searcher() as s:
+            return s.doc_count()
+
+    def was_seeded(self) -> bool:
+        """True once the sample corpus (or anything else) has been indexed into this library."""
+        return self.catalog.get_meta("initialised") is not None or not self.is_empty()
+
+    def stats(self) -> dict:
+        from . import __version__
+
+        size = sum(f.stat().st_size for f in self.paths.library_dir.rglob("*") if f.is_file()) \
+            if self.paths.library_dir.exists() else 0
+        return {
+            "version": __version__,
+            "home": str(self.paths.home),
+            "articles": self.article_count(),
+            "entities": self.catalog.entity_count(),
+            "files": self.catalog.db.execute("SELECT count(*) FROM files").fetchone()[0],
+            "read": self.state.read_count(),
+            "starred": len(self.state.starred_ids()),
+            "saved_searches": len(self.state.saved_searches()),
+            "roots": self.state.roots(),
+            "index_bytes": size,
+            "model": self.settings.model,
+            "readonly": self.readonly,
+        }
+
+    # -- indexing ----------------------------------------------------------------------------------
+    def _extractor_factory(self, workers: int):
+        from .entities.extract import EntityExtractor
+
+        return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
+
+    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None):
+        from .sync import Syncer
+
+        chosen = self.settings.workers if workers is None else workers
+        return Syncer(
+            self.store, self.catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
+            max_file_bytes=int(self.settings.max_file_mb * 1_000_000), workers=chosen or 1,
+            progress=progress, strict=strict, cancel=cancel,
+        )
+
+    def sync(self, paths: Sequence[str | os.PathLike], *, rebuild: bool = False, strict: bool = False,
+             progress: Callable | None = None, cancel: threading.Event | None = None, wait: float = 0.0,
+             on_wait: Callable[[], None] | None = None, workers: int | None = None):
+        """Index ``paths`` incrementally (or from scratch with ``rebuild``); returns a SyncReport.
+
+        ``rebuild`` also re-reads every folder indexed before, so the library comes back whole.
+        """
+        from .locking import write_lock
+
+        if self.readonly:
+            raise ReadOnlyLibrary(self.paths.home)
+        roots = [str(Path(p).expanduser().absolute()) for p in paths]
+        with write_lock(self.paths.lock_file, wait=wait, on_wait=on_wait):
+            if rebuild:
+                roots = list(dict.fromkeys(self.state.roots() + roots))
+                self._wipe()
+            for root in roots:
+                if Path(root).exists():
+                    self.state.add_root(root)
+            big = workers if workers is not None else (self.settings.workers or None)
+            syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big)
+            if big is None:
+                syncer.workers = 1  # decided per run below, once the amount of work is known
+                syncer.auto_workers = True
+            report = syncer.run([Path(r) for r in roots])
+            self.catalog.set_meta("initialised", "1")
+            self.catalog.commit()
+            return report
+
+    def index_articles(self, source_key: str, articles, *, remove_missing: bool = False,
+                       progress: Callable | None = None, wait: float = 30.0):
+        """Index articles that came from somewhere other than a file (a fetched feed)."""
+        from .locking import write_lock
+
+        if self.readonly:
+            raise ReadOnlyLibrary(self.paths.home)
+        with write_lock(self.paths.lock_file, wait=wait):
+            report = self._syncer(progress=progress).index_articles(source_key, list(articles),
+                                                                  remove_missing=remove_missing)
+            self.catalog.set_meta("initialised", "1")
+            self.catalog.commit()
+            return report
+
+    def ensure_seeded(self, progress: Callable | None = None):
+        """On first use with no library, index the bundled sample corpus; None when nothing was needed."""
+        if self.readonly or self.was_seeded():
+            return None
+        return self.sync([seeds_dir()], progress=progress)
+
+    def _wipe(self) -> None:
+        """Throw the derived library away (index and catalog); reading state is elsewhere and stays."""
+        with self._open_lock:
+            self.store.close()
+            self.catalog.close()
+            shutil.rmtree(self.paths.library_dir, ignore_errors=True)
+            self._open_engine()
+
+    # -- reading -----------------------------------------------------------------------------------
+    def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
+        """Never raises for a bad query: the result carries ``error`` instead."""
+        if not self.store.exists:
+            return SearchResult(query, 0, (), sort=sort)
+        return self.searcher.search(query, limit=limit, offset=offset, sort=sort)
+
+    def article(self, article_id: str) -> ArticleView:
+        with self.store.searcher() as s:
+            fields = s.document(id=article_id) if self.store.exists else None
+        if not fields:
+            raise NoSuchArticle(article_id)
+        body, title = fields.get("body", ""), fields.get("title", "")
+        spans, title_spans = decode_spans(fields.get("spans"), body, title)
+        return ArticleView(
+            id=article_id, title=title, body=body, source=fields.get("source", ""), url=fields.get("url", ""),
+            published=fields.get("published"), path=fields.get("path", ""), words=int(fields.get("words") or 0),
+            partial=bool(fields.get("partial")), entities=tuple(spans), title_entities=tuple(title_spans),
+            date=fields.get("sortdate"),
+        )
+
+    def match_spans(self, article_id: str, query: str) -> list[tuple[int, int]]:
+        """Where ``query`` matches in the article's body: the reader's next/previous hit."""
+        if not query.strip():
+            return []
+        return self.searcher.match_spans(query, self.article(article_id).body)
+
+    def article_entities(self, article_id: str, *, include_noise: bool = True) -> list[ArticleEntity]:
+        """The article's entities with mention counts, most mentioned first."""
+        view = self.article(article_id)
+        counts: Counter[tuple[str, str]] = Counter()
+        surfaces: dict[str, Counter] = {}
+        for span in view.entities + view.title_entities:
+            if not include_noise and span.label in NOISE_LABELS:
+                continue
+            counts[(span.key, span.label)] += 1
+            surfaces.setdefault(span.key, Counter())[span.text] += 1
+        names = self.catalog.display_names(k for k, _ in counts)
+        out = [ArticleEntity(key, names.get(key) or surfaces[key].most_common(1)[0][0], label, n)
+               for (key, label), n in counts.items()]
+        return sorted(out, key=lambda e: (-e.count, e.name.lower()))
+
+    def entities(self, *, labels: Sequence[str] | None = None, limit: int = 50,
+                 include_noise: bool = False) -> list[EntitySummary]:
+        labels = [lab.upper() for lab in labels] if labels else None
+        if labels and "PLACE" in labels:
+            labels = [lab for lab in labels if lab != "PLACE"] + ["GPE", "LOC"]
+        rows = self.catalog.top_entities(labels=labels, include_noise=include_noise, limit=limit)
+        return [EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions) for r in rows]
+
+    def find_entity(self, name: str) -> EntitySummary | None:
+        candidates = {normalise(name), normalise(name, "PERSON")}
+        candidates |= {self.aliases.key_for(c) for c in list(candidates)}
+        keys = self.catalog.find_entity_keys(name, sorted(candidates))
+        if not keys:
+            return None
+        r = self.catalog.entity(keys[0])
+        return EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions) if r else None
+
+    def entity(self, name_or_key: str, *, limit: int = 50) -> EntityDetail | None:
+        """One entity: its articles (newest first), the entities seen with it, and mentions by day."""
+        row = self.catalog.entity(name_or_key)
+        summary = (EntitySummary(row.key, row.name, row.label, row.aliases, row.articles, row.mentions)
+                   if row else self.find_entity(name_or_key))
+        if summary is None:
+            return None
+        ids = self.catalog.articles_with(summary.key)
+        hits: list[Hit] = []
+        with self.store.searcher() as s:
+            for article_id, _ in ids[:limit]:
+                fields = s.document(id=article_id)
+                if fields:
+                    hits.append(hit_from_fields(fields))
+        hits.sort(key=lambda h: h.date or h.published or _EPOCH, reverse=True)
+        co = tuple((EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions), n)
+                   for r, n in self.catalog.cooccurring(summary.key))
+        days = Counter(p[:10] for _, p in ids if p)
+        return EntityDetail(summary, tuple(hits), co, tuple(sorted(days.items())))
+
+    def entity_query(self, entity: EntitySummary | ArticleEntity) -> str:
+        """The search-bar query that filters to one entity, editable by the user."""
+        field = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}.get(
+            entity.label, "entity")
+        name = entity.name.replace('"', "")
+        return f'{field}:"{name}"'
+
+    def related(self, article_id: str, *, limit: int = 10) -> list[Hit]:
+        from .related import related
+
+        self.article(article_id)  # raises NoSuchArticle
+        return related(self.store, self.catalog, article_id, limit)
+
+    # -- reading state -----------------------------------------------------------------------------
+    def mark_read(self, article_id: str, read: bool = True) -> None:
+        self.state.set_read(article_id, read)
+
+    def set_starred(self, article_id: str, starred: bool) -> None:
+        self.state.set_starred(article_id, starred)
+
+    def flags(self, ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
+        return self.state.flags(list(ids))
+
+    def close(self) -> None:
+        self.store.close()
+        self.catalog.close()
+        self.state.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+from datetime import datetime as _datetime  # noqa: E402
+
+_EPOCH = _datetime(1970, 1, 1)

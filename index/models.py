@@ -1,0 +1,121 @@
+"""Plain results the engine hands to its callers; no Whoosh or SQLite object ever leaves the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .article import EntitySpan
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    source: str
+    published: datetime | None
+    path: str
+    url: str
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...] = ()  # offsets into ``snippet``
+    title_highlights: tuple[tuple[int, int], ...] = ()  # offsets into ``title``
+    words: int = 0
+    date: datetime | None = None  # published, else when the file was seen: what "newest first" sorts by
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "source": self.source, "published": _iso(self.published),
+            "path": self.path or self.url, "url": self.url, "score": round(self.score, 4),
+            "snippet": self.snippet, "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    corrected: str | None = None
+    error: str | None = None
+    sort: str = "relevance"
+    offset: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict:
+        out = {"query": self.query, "total": self.total, "corrected": self.corrected,
+               "results": [h.to_json() for h in self.hits]}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: str
+    title: str
+    body: str
+    source: str
+    url: str
+    published: datetime | None
+    path: str
+    words: int
+    partial: bool
+    entities: tuple[EntitySpan, ...]
+    title_entities: tuple[EntitySpan, ...]
+    date: datetime | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "body": self.body, "source": self.source, "url": self.url,
+            "published": _iso(self.published), "path": self.path, "words": self.words, "partial": self.partial,
+            "entities": [
+                {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "key": s.key} for s in self.entities
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    key: str
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    articles: int
+    mentions: int
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "label": self.label, "aliases": list(self.aliases),
+                "articles": self.articles, "mentions": self.mentions, "key": self.key}
+
+
+@dataclass(frozen=True)
+class ArticleEntity:
+    """One entity as it appears in one article: for the entity pane's article mode."""
+
+    key: str
+    name: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class EntityDetail:
+    entity: EntitySummary
+    articles: tuple[Hit, ...]
+    cooccurring: tuple[tuple[EntitySummary, int], ...]
+    timeline: tuple[tuple[str, int], ...] = field(default=())  # (YYYY-MM-DD, articles that day)
+
+    def to_json(self) -> dict:
+        out = self.entity.to_json()
+        out["articles_list"] = [h.to_json() for h in self.articles]
+        out["cooccurring"] = [dict(e.to_json(), shared=n) for e, n in self.cooccurring]
+        out["timeline"] = [{"date": d, "articles": n} for d, n in self.timeline]
+        return out

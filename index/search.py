@@ -1,0 +1,128 @@
+"""Running queries against the store and turning Whoosh hits into plain ``Hit`` records."""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from . import correct
+from .highlight import match_spans, snippet
+from .models import Hit, SearchResult
+from .query import build_parser, parse
+
+SORTS = ("relevance", "date")
+FEW_RESULTS = 3  # below this many hits, offer a spelling correction
+
+
+class Searcher:
+    def __init__(self, store) -> None:
+        self.store = store
+        self._parser = None
+
+    def parser(self, schema):
+        if self._parser is None:
+            self._parser = build_parser(schema)
+        return self._parser
+
+    def search(self, text: str, *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
+        if sort not in SORTS:
+            return SearchResult(text, 0, (), error=f"Unknown sort {sort!r}; use relevance or date.", sort=sort)
+        limit = max(0, int(limit))
+        offset = max(0, int(offset))
+        with self.store.searcher() as s:
+            parsed = parse(self.parser(s.schema), text)
+            if parsed.error:
+                return SearchResult(text, 0, (), error=parsed.error, sort=sort, offset=offset)
+            q = parsed.query
+            by_date = sort == "date" or isinstance(q, wq.Every)
+            try:
+                results = s.search(q, limit=offset + limit if limit else 1,
+                                   sortedby="sortdate" if by_date else None, reverse=by_date)
+            except Exception as exc:  # e.g. too many terms in a huge wildcard expansion
+                return SearchResult(text, 0, (), error=f"The search failed: {exc}", sort=sort, offset=offset)
+            total = len(results)
+            terms = _terms(q, s.reader())
+            hits = tuple(_hit(r, terms) for r in results[offset:offset + limit]) if limit else ()
+            corrected = None
+            if total < FEW_RESULTS and not isinstance(q, wq.Every):
+                corrected = correct.suggest(s.reader(), text)
+                if corrected and corrected.strip() == text.strip():
+                    corrected = None
+        return SearchResult(text, total, hits, corrected=corrected, sort=sort, offset=offset)
+
+    def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
+        """Where ``text`` (a query) matches inside ``body``: for next/previous hit in the reader."""
+        with self.store.searcher() as s:
+            parsed = parse(self.parser(s.schema), text)
+            if parsed.error or isinstance(parsed.query, wq.Every):
+                return []
+            stemmed, plain = _terms(parsed.query, s.reader())
+        return match_spans(body, stemmed, plain)
+
+
+def _terms(q, reader) -> tuple[set[str], set[str]]:
+    """The words to mark: stems from title/body terms, plain words from exact (expanded fuzzy/prefix)."""
+    stemmed: set[str] = set()
+    plain: set[str] = set()
+    for field, value in _existing_terms(q, reader):
+        word = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        if field in ("title", "body"):
+            stemmed.add(word)
+        elif field in ("exact", "person", "org", "place", "entity"):
+            plain.add(word)
+    return stemmed, plain
+
+
+def _existing_terms(q, reader) -> set[tuple[str, object]]:
+    """Query terms present in the index, fuzzy/prefix terms expanded.
+
+    Whoosh's own ``Query.existing_terms`` reuses its ``fieldname`` argument as a loop variable, so
+    after the first leaf it skips every leaf of another field; this is the same walk without that bug.
+    """
+    schema = reader.schema
+    found: set[tuple[str, object]] = set()
+    for leaf in q.leaves():
+        try:
+            terms = list(leaf.expanded_terms(reader, phrases=True))
+        except Exception:
+            continue
+        for field, text in terms:
+            if field not in schema:
+                continue
+            try:
+                btext = schema[field].to_bytes(text)
+            except ValueError:
+                continue
+            if (field, btext) in reader:
+                found.add((field, btext))
+    return found
+
+
+def _hit(result, terms: tuple[set[str], set[str]]) -> Hit:
+    fields = result.fields()
+    body = fields.get("body", "")
+    stemmed, plain = terms
+    spans = match_spans(body, stemmed, plain) if (stemmed or plain) else []
+    text, marks = snippet(body, spans)
+    title = fields.get("title", "")
+    return Hit(
+        id=fields["id"],
+        title=title,
+        source=fields.get("source", ""),
+        published=fields.get("published"),
+        path=fields.get("path", ""),
+        url=fields.get("url", ""),
+        score=float(result.score or 0.0),
+        snippet=text,
+        highlights=marks,
+        title_highlights=tuple(match_spans(title, stemmed, plain)) if (stemmed or plain) else (),
+        words=int(fields.get("words") or 0),
+        date=fields.get("sortdate"),
+    )
+
+
+def hit_from_fields(fields: dict, score: float = 0.0) -> Hit:
+    body = fields.get("body", "")
+    text, _ = snippet(body, [])
+    return Hit(fields["id"], fields.get("title", ""), fields.get("source", ""), fields.get("published"),
+               fields.get("path", ""), fields.get("url", ""), score, text, (), (), int(fields.get("words") or 0),
+               fields.get("sortdate"))

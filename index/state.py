@@ -1,0 +1,122 @@
+"""Reading state in SQLite: read/unread, stars, saved searches and the folders the user indexed.
+
+Kept outside the library folder so ``index --rebuild`` never touches it, and outside Whoosh because
+marking an article read must be a cheap single-row write, not an index commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import ReadOnlyLibrary
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS article_state (
+    id TEXT PRIMARY KEY, read INTEGER NOT NULL DEFAULT 0, starred INTEGER NOT NULL DEFAULT 0,
+    read_at TEXT, starred_at TEXT
+);
+CREATE TABLE IF NOT EXISTS saved_searches (name TEXT PRIMARY KEY, query TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added TEXT NOT NULL);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class State:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self.readonly = readonly
+        if not readonly:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, check_same_thread=False, timeout=5)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.executescript(SCHEMA)
+                self.db.commit()
+                return
+            except (sqlite3.OperationalError, PermissionError, OSError):
+                self.readonly = True
+        if path.exists():
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(":memory:", check_same_thread=False)
+            self.db.executescript(SCHEMA)
+
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        if self.readonly:
+            raise ReadOnlyLibrary(self.path.parent)
+        with self._lock:
+            try:
+                self.db.execute(sql, args)
+                self.db.commit()
+            except sqlite3.OperationalError as exc:
+                if "readonly" in str(exc) or "read-only" in str(exc):
+                    self.readonly = True
+                    raise ReadOnlyLibrary(self.path.parent, exc) from exc
+                raise
+
+    # -- read / star -------------------------------------------------------------------------------
+    def set_read(self, article_id: str, read: bool = True) -> None:
+        self._write(
+            """INSERT INTO article_state (id, read, read_at) VALUES (?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET read=excluded.read, read_at=excluded.read_at""",
+            (article_id, int(read), _now() if read else None),
+        )
+
+    def set_starred(self, article_id: str, starred: bool) -> None:
+        self._write(
+            """INSERT INTO article_state (id, starred, starred_at) VALUES (?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET starred=excluded.starred, starred_at=excluded.starred_at""",
+            (article_id, int(starred), _now() if starred else None),
+        )
+
+    def flags(self, ids: list[str]) -> dict[str, tuple[bool, bool]]:
+        """(read, starred) for each id that has any state."""
+        out: dict[str, tuple[bool, bool]] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                rows = self.db.execute(
+                    f"SELECT id, read, starred FROM article_state WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+                out.update({r[0]: (bool(r[1]), bool(r[2])) for r in rows})
+        return out
+
+    def starred_ids(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT id FROM article_state WHERE starred=1 ORDER BY starred_at DESC")]
+
+    def read_count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM article_state WHERE read=1").fetchone()[0]
+
+    # -- saved searches ----------------------------------------------------------------------------
+    def save_search(self, name: str, query: str) -> None:
+        self._write("INSERT OR REPLACE INTO saved_searches VALUES (?,?,?)", (name, query, _now()))
+
+    def delete_search(self, name: str) -> None:
+        self._write("DELETE FROM saved_searches WHERE name=?", (name,))
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return self.db.execute("SELECT name, query FROM saved_searches ORDER BY created").fetchall()
+
+    # -- roots -------------------------------------------------------------------------------------
+    def add_root(self, path: str) -> None:
+        if not self.readonly:
+            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (path, _now()))
+
+    def roots(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self.db.execute("SELECT path FROM roots ORDER BY added")]
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()

@@ -1,0 +1,158 @@
+"""The Whoosh index on disk: opening it safely, one shared searcher, and writes.
+
+Whoosh objects never leave the engine: callers get plain dataclasses from ``library.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, LockError
+
+from .article import Article, EntitySpan
+from .entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS
+from .errors import IndexDamaged, LibraryBusy
+from .schema import build_schema
+
+log = logging.getLogger(__name__)
+INDEX_NAME = "articles"
+
+
+def encode_spans(article: Article) -> str:
+    """Spans as compact JSON: keys listed once, each span [start, end, label, key_index]."""
+    keys: dict[str, int] = {}
+
+    def rows(spans: tuple[EntitySpan, ...]) -> list:
+        return [[s.start, s.end, s.label, keys.setdefault(s.key, len(keys))] for s in spans]
+
+    body, title = rows(article.entities), rows(article.title_entities)
+    return json.dumps({"k": list(keys), "b": body, "t": title}, separators=(",", ":"))
+
+
+def decode_spans(data: str | None, body: str, title: str) -> tuple[list[EntitySpan], list[EntitySpan]]:
+    if not data:
+        return [], []
+    obj = json.loads(data)
+    keys = obj.get("k", [])
+
+    def spans(rows, text):
+        out = []
+        for start, end, label, k in rows:
+            if 0 <= start < end <= len(text):
+                out.append(EntitySpan(start, end, label, text[start:end], keys[k] if k < len(keys) else ""))
+        return out
+
+    return spans(obj.get("b", []), body), spans(obj.get("t", []), title)
+
+
+def document_for(article: Article) -> dict:
+    """The Whoosh document for an article. Entity fields get the canonical key and each spelling seen."""
+    fields: dict[str, set[str]] = {"person": set(), "org": set(), "place": set(), "entity": set()}
+    keys: set[str] = set()
+    for span in article.entities + article.title_entities:
+        if span.label in NOISE_LABELS or not span.key:
+            continue
+        keys.add(span.key)
+        values = {span.key, span.text}
+        fields["entity"] |= values
+        field = FIELD_FOR_LABEL.get(span.label)
+        if field:
+            fields[field] |= values
+    sortdate = article.published or article.fetched
+    doc = dict(
+        id=article.id,
+        title=article.title,
+        body=article.body,
+        exact=f"{article.title}\n{article.body}",
+        source=article.source,
+        path=article.path,
+        url=article.url,
+        words=article.word_count,
+        hash=article.content_hash,
+        partial=article.partial,
+        ekeys=",".join(sorted(k.replace(",", " ") for k in keys)),
+        spans=encode_spans(article),
+        **{name: " ; ".join(sorted(v)) for name, v in fields.items()},
+    )
+    if article.published:
+        doc["published"] = article.published
+    if sortdate:
+        doc["sortdate"] = sortdate
+    return doc
+
+
+class Store:
+    """One Whoosh index. Reads share a searcher guarded by a lock; writes go through ``writer()``."""
+
+    def __init__(self, directory: Path, *, readonly: bool = False) -> None:
+        self.directory = directory
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._searcher = None
+        self._ix = self._open()
+
+    def _open(self):
+        storage = FileStorage(str(self.directory), readonly=self.readonly)
+        try:
+            if not self.directory.is_dir() or not whoosh_index.exists_in(str(self.directory), INDEX_NAME):
+                if self.readonly:
+                    return None
+                self.directory.mkdir(parents=True, exist_ok=True)
+                return storage.create_index(build_schema(), indexname=INDEX_NAME)
+            ix = storage.open_index(INDEX_NAME)
+            # Touch every segment now so a truncated or missing file is found at open, not mid-search.
+            with ix.reader() as reader:
+                reader.doc_count_all()
+                for name in ("id", "exact"):
+                    if name in reader.schema:
+                        next(iter(reader.lexicon(name)), None)
+            return ix
+        except (EmptyIndexError, OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
+            if isinstance(exc, PermissionError) and not self.readonly:
+                raise
+            raise IndexDamaged(self.directory, exc) from exc
+        except Exception as exc:  # struct.error, pickle errors from a truncated TOC ...
+            raise IndexDamaged(self.directory, exc) from exc
+
+    @property
+    def exists(self) -> bool:
+        return self._ix is not None
+
+    @contextmanager
+    def searcher(self) -> Iterator:
+        """The shared searcher, refreshed if another process committed since it was opened."""
+        if self._ix is None:
+            raise IndexDamaged(self.directory, FileNotFoundError("no index yet"))
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self._ix.searcher()
+            elif not self._searcher.up_to_date():
+                # Whoosh's refresh(reuse=...) fails on a reader that started empty; a fresh searcher is
+                # cheap (tens of ms) and only needed after another commit.
+                self._searcher.close()
+                self._searcher = self._ix.searcher()
+            yield self._searcher
+
+    def open_writer(self, timeout: float = 0.0):
+        """A Whoosh writer; the caller commits or cancels it. Whoosh's own lock backs up ours."""
+        if self._ix is None:
+            raise IndexDamaged(self.directory, FileNotFoundError("no index yet"))
+        try:
+            return self._ix.writer(timeout=timeout)
+        except LockError as exc:
+            raise LibraryBusy("another newsreader process is writing to this library") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            if self._ix is not None:
+                self._ix.close()

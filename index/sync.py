@@ -1,0 +1,405 @@
+"""Incremental indexing: bring the library in line with what is on disk under the given paths.
+
+A file is re-read only when its size or mtime changed, and re-analysed only when its bytes changed;
+an article is re-indexed only when its content hash changed. Work is committed in batches (Whoosh
+first, then the catalog), so an interrupted run keeps everything committed so far and the next run
+picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .article import Article, EntitySpan
+from .catalog import Catalog, FileRecord
+from .entities.canonical import NOISE_LABELS, AliasTable, canonicalise
+from .readers import ReadError, read_file, reader_for
+from .store import Store, document_for
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY = 500  # articles per commit: bounds what an interruption can lose
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+
+@dataclass
+class Progress:
+    phase: str  # "scan", "index", "done"
+    done: int
+    total: int
+    articles: int = 0
+    path: str = ""
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def analysed(self) -> int:
+        return self.added + self.updated
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.analysed / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
+            "skipped": [p.__dict__ for p in self.skipped], "failed": [p.__dict__ for p in self.failed],
+            "warnings": [p.__dict__ for p in self.warnings], "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+        }
+
+
+class StrictFailure(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(f"{problem.path}: {problem.reason}")
+
+
+def walk(root: Path, report: SyncReport) -> Iterator[tuple[Path, os.stat_result]]:
+    """Files under ``root``, following links but never the same directory twice (no symlink loops)."""
+    try:
+        st = root.stat()
+    except OSError as exc:
+        report.failed.append(Problem(str(root), _os_reason(exc)))
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        yield root, st
+        return
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            dst = directory.stat()
+        except OSError as exc:
+            report.failed.append(Problem(str(directory), _os_reason(exc)))
+            continue
+        if (dst.st_dev, dst.st_ino) in seen:
+            continue
+        seen.add((dst.st_dev, dst.st_ino))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            report.failed.append(Problem(str(directory), _os_reason(exc)))
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                est = entry.stat(follow_symlinks=True)
+            except OSError as exc:
+                report.failed.append(Problem(str(path), _os_reason(exc)))
+                continue
+            if stat.S_ISDIR(est.st_mode):
+                subdirs.append(path)
+            elif stat.S_ISREG(est.st_mode):
+                yield path, est
+        stack.extend(reversed(subdirs))
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory"
+    if getattr(exc, "errno", None) == 40:
+        return "too many levels of symbolic links"
+    return exc.strerror or str(exc)
+
+
+@dataclass
+class _FileJob:
+    record: FileRecord
+    articles: list[Article]
+    stale_ids: list[str]
+    remaining: int = 0
+
+
+class Syncer:
+    """One run of ``newsreader index``; created and driven by ``Library.sync``."""
+
+    def __init__(self, store: Store, catalog: Catalog, *, extractor_factory: Callable[[int], object],
+                 aliases: AliasTable, max_file_bytes: int, workers: int = 0,
+                 progress: Callable[[Progress], None] | None = None, strict: bool = False,
+                 cancel: threading.Event | None = None) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.extractor_factory = extractor_factory
+        self.aliases = aliases
+        self.max_file_bytes = max_file_bytes
+        self.workers = workers
+        self.progress = progress or (lambda p: None)
+        self.strict = strict
+        self.cancel = cancel
+        self.report = SyncReport()
+
+    # -- public ------------------------------------------------------------------------------------
+    def run(self, roots: Iterable[Path]) -> SyncReport:
+        started = time.perf_counter()
+        try:
+            candidates = self._scan([Path(r).expanduser().absolute() for r in roots])
+            self._index(candidates)
+        except KeyboardInterrupt:
+            self.report.interrupted = True
+            raise
+        finally:
+            self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def index_articles(self, source_key: str, articles: list[Article], *, remove_missing: bool = False) -> SyncReport:
+        """Index articles that did not come from a file (feeds): same hashing, entities and commits."""
+        started = time.perf_counter()
+        known = self.catalog.article_hashes(source_key) if remove_missing else {}
+        fresh = self._fresh(articles)
+        stale = [i for i in known if i not in {a.id for a in articles}]
+        job = _FileJob(FileRecord(source_key, 0, 0, ""), fresh, stale)
+        self._write_jobs([job], record_files=False)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    # -- scanning ----------------------------------------------------------------------------------
+    def _scan(self, roots: list[Path]) -> list[tuple[Path, os.stat_result]]:
+        """Stat every file; return those that may have changed. Removals are applied here."""
+        candidates = []
+        for root in roots:
+            if not root.exists() and not root.is_symlink():
+                self._fail(Problem(str(root), "no such file or directory"))
+                continue
+            known = self.catalog.files_under(str(root))
+            seen: set[str] = set()
+            for path, st in walk(root, self.report):
+                key = str(path)
+                if reader_for(path) is None:
+                    self.report.skipped.append(Problem(key, f"unsupported file type {path.suffix or '(none)'}"))
+                    continue
+                seen.add(key)
+                record = known.get(key)
+                if record and record.mtime_ns == st.st_mtime_ns and record.size == st.st_size:
+                    self.report.unchanged += len(self.catalog.article_hashes(key))
+                    continue
+                candidates.append((path, st))
+                self.progress(Progress("scan", len(candidates), 0, path=key))
+            gone = [p for p in known if p not in seen and not _still_there(p)]
+            if gone:
+                self._remove_files(gone)
+        return candidates
+
+    def _remove_files(self, paths: list[str]) -> None:
+        writer = self.store.open_writer(timeout=30)
+        touched: set[str] = set()
+        try:
+            for path in paths:
+                for article_id in self.catalog.article_hashes(path):
+                    writer.delete_by_term("id", article_id)
+                    touched |= self.catalog.delete_article(article_id)
+                    self.report.removed += 1
+                self.catalog.drop_file(path)
+        except BaseException:
+            writer.cancel()
+            self.catalog.rollback()
+            raise
+        writer.commit()
+        self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
+        self.catalog.commit()
+
+    # -- reading -----------------------------------------------------------------------------------
+    def _read_jobs(self, candidates: list[tuple[Path, os.stat_result]]) -> Iterator[_FileJob]:
+        for n, (path, st) in enumerate(candidates, 1):
+            if self.cancel is not None and self.cancel.is_set():
+                self.report.interrupted = True
+                return
+            key = str(path)
+            self.progress(Progress("index", n - 1, len(candidates), self.report.analysed, key))
+            if st.st_size > self.max_file_bytes:
+                self._fail(Problem(key, f"too large ({st.st_size / 1e6:.1f} MB; the limit is "
+                                        f"{self.max_file_bytes / 1e6:.0f} MB, set engine.max_file_mb to change it)"))
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                self._fail(Problem(key, _os_reason(exc)))
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            record = FileRecord(key, st.st_mtime_ns, st.st_size, sha)
+            old = self.catalog.file(key)
+            if old is not None and old.sha == sha:
+                self.catalog.put_file(record)
+                self.report.unchanged += len(self.catalog.article_hashes(key))
+                continue
+            try:
+                result = read_file(path, data)
+            except ReadError as exc:
+                self._fail(Problem(key, str(exc)))
+                continue
+            except Exception as exc:  # a reader bug must not end the run: report it against the file
+                log.exception("reader crashed on %s", key)
+                self._fail(Problem(key, f"could not be read ({type(exc).__name__}: {exc})"))
+                continue
+            for warning in result.warnings:
+                self.report.warnings.append(Problem(key, warning))
+            fetched = _mtime(st)
+            articles = [a if a.fetched else _with_fetched(a, fetched) for a in result.articles]
+            previous = self.catalog.article_hashes(key)
+            new_ids = {a.id for a in articles}
+            stale = [i for i in previous if i not in new_ids]
+            yield _FileJob(record, self._fresh(articles), stale)
+
+    def _fresh(self, articles: list[Article]) -> list[Article]:
+        """Drop articles whose content is already indexed unchanged; count them."""
+        fresh = []
+        seen: set[str] = set()
+        for article in articles:
+            if article.id in seen:
+                continue
+            seen.add(article.id)
+            if self.catalog.article_hash(article.id) == article.content_hash:
+                self.report.unchanged += 1
+            else:
+                fresh.append(article)
+        return fresh
+
+    # -- analysing and writing ---------------------------------------------------------------------
+    def _index(self, candidates: list[tuple[Path, os.stat_result]]) -> None:
+        self._write_jobs(self._read_jobs(candidates), record_files=True, total=len(candidates))
+        self.progress(Progress("done", len(candidates), len(candidates), self.report.analysed))
+
+    def _write_jobs(self, jobs: Iterable[_FileJob], *, record_files: bool, total: int = 0) -> None:
+        """Stream articles through NER into Whoosh, committing every COMMIT_EVERY articles at a file boundary."""
+        queue: deque[tuple[_FileJob, Article]] = deque()
+        finished: list[_FileJob] = []
+
+        def texts() -> Iterator[str]:
+            for job in jobs:
+                if not job.articles:
+                    finished.append(job)
+                    continue
+                job.remaining = len(job.articles)
+                for article in job.articles:
+                    queue.append((job, article))
+                    yield f"{article.title}\n\n{article.body}"
+
+        text_iter = texts()
+        first = next(text_iter, None)  # peek: a run with nothing to analyse never loads spaCy
+        stream: Iterable = ()
+        if first is not None:
+            extractor = self.extractor_factory(self.workers)
+
+            def chained() -> Iterator[str]:
+                yield first
+                yield from text_iter
+
+            stream = extractor.extract(chained())
+
+        writer = self.store.open_writer(timeout=30)
+        touched: set[str] = set()
+        pending = 0
+        done_files = 0
+        try:
+            for raw in stream:
+                job, article = queue.popleft()
+                article = _attach_entities(article, raw, self.aliases)
+                known = self.catalog.article_hash(article.id) is not None
+                writer.update_document(**document_for(article))
+                touched |= self.catalog.put_article(article)
+                if known:
+                    self.report.updated += 1
+                else:
+                    self.report.added += 1
+                pending += 1
+                job.remaining -= 1
+                if job.remaining == 0:
+                    finished.append(job)
+                    done_files += 1
+                    self.progress(Progress("index", done_files, total, self.report.analysed, job.record.path))
+                    if pending >= COMMIT_EVERY:
+                        self._commit(writer, finished, touched, record_files)
+                        writer = self.store.open_writer(timeout=30)
+                        finished, touched, pending = [], set(), 0
+                if self.cancel is not None and self.cancel.is_set():
+                    self.report.interrupted = True
+                    break
+        except BaseException:
+            writer.cancel()
+            self.catalog.rollback()
+            raise
+        self._commit(writer, [j for j in finished if j.remaining == 0], touched, record_files)
+
+    def _commit(self, writer, jobs: list[_FileJob], touched: set[str], record_files: bool) -> None:
+        """Whoosh first, then the catalog: a crash in between only makes the next run redo these files."""
+        try:
+            for job in jobs:
+                for article_id in job.stale_ids:
+                    writer.delete_by_term("id", article_id)
+                    touched |= self.catalog.delete_article(article_id)
+                    self.report.removed += 1
+                if record_files:
+                    self.catalog.put_file(job.record)
+        except BaseException:
+            writer.cancel()
+            self.catalog.rollback()
+            raise
+        writer.commit()
+        self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
+        self.catalog.commit()
+
+    def _fail(self, problem: Problem) -> None:
+        self.report.failed.append(problem)
+        if self.strict:
+            raise StrictFailure(problem)
+
+
+def _attach_entities(article: Article, raw: list, aliases: AliasTable) -> Article:
+    """Split spans found in "title\\n\\nbody" into title and body spans, then canonicalise together."""
+    offset = len(article.title) + 2
+    spans = []
+    for r in raw:
+        spans.append(EntitySpan(r.start, r.end, r.label, r.text))
+    canon = canonicalise(spans, aliases)
+    title_spans = tuple(s for s in canon if s.end <= len(article.title))
+    body_spans = tuple(
+        EntitySpan(s.start - offset, s.end - offset, s.label, s.text, s.key) for s in canon if s.start >= offset
+    )
+    return article.with_entities(body_spans, title_spans)
+
+
+def _still_there(path: str) -> bool:
+    return os.path.exists(path)
+
+
+def _mtime(st: os.stat_result):
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(st.st_mtime, tz=timezone.utc).replace(tzinfo=None)
+
+
+def _with_fetched(article: Article, fetched) -> Article:
+    from dataclasses import replace
+
+    return replace(article, fetched=fetched)

@@ -1,0 +1,51 @@
+"""Make untrusted article text inert before it is stored or shown.
+
+Articles come from arbitrary files and feeds. Terminal escape sequences (screen clears, title changes,
+OSC 8 hyperlinks), C0/C1 control characters and bidirectional overrides are removed at ingest so that
+no later printer can be tricked by them; Rich markup is left as literal text because every renderer
+in newsreader builds ``rich.text.Text`` objects and never parses markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings,
+# and two-character escapes. The 8-bit C1 forms (\x9b, \x9d ...) are handled by the control-char pass.
+_ESCAPES = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]              # CSI
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC, terminated by BEL or ST (or unterminated)
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?       # DCS, SOS, PM, APC
+    | \x1b[@-Z\\-_]                       # other two-byte escapes
+    | \x1b                                # a lone ESC
+    | \x9b[0-?]*[ -/]*[@-~]               # 8-bit CSI
+    | \x9d[^\x07\x9c]*(?:\x07|\x9c)?      # 8-bit OSC
+    """,
+    re.VERBOSE,
+)
+# Every control character except tab and newline; DEL; C1; bidi embeddings/overrides/isolates;
+# and the line/paragraph separators that some terminals treat as newlines.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def strip_unsafe(text: str) -> str:
+    """Remove escape sequences and control characters; keep newlines and tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPES.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """A single-line field (title, source): inert and with whitespace folded."""
+    return _SPACES.sub(" ", strip_unsafe(text).replace("\n", " ")).strip()
+
+
+def clean_body(text: str) -> str:
+    """A body: inert, paragraphs separated by exactly one blank line, lines trimmed."""
+    text = strip_unsafe(text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines).strip()
+    return _BLANK_LINES.sub("\n\n", text)
