@@ -27,7 +27,8 @@ from .store import Store, document_for
 
 log = logging.getLogger(__name__)
 
-COMMIT_EVERY = 500  # articles per commit: bounds what an interruption can lose
+COMMIT_EVERY = 500
+AUTO_PARALLEL_FILES = 200  # articles per commit: bounds what an interruption can lose
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class Syncer:
         self.progress = progress or (lambda p: None)
         self.strict = strict
         self.cancel = cancel
+        self.auto_workers = False
         self.report = SyncReport()
 
     # -- public ------------------------------------------------------------------------------------
@@ -287,6 +289,9 @@ class Syncer:
 
     # -- analysing and writing ---------------------------------------------------------------------
     def _index(self, candidates: list[tuple[Path, os.stat_result]]) -> None:
+        if self.auto_workers:
+            # A second process pays for its start-up (~1 s) only on big jobs.
+            self.workers = min(2, os.cpu_count() or 1) if len(candidates) >= AUTO_PARALLEL_FILES else 1
         self._write_jobs(self._read_jobs(candidates), record_files=True, total=len(candidates))
         self.progress(Progress("done", len(candidates), len(candidates), self.report.analysed))
 

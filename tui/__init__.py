@@ -1,0 +1,1 @@
+"""The faces of newsreader: the Textual reader (``app.py``) and the command line (``cli.py``)."""

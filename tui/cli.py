@@ -1,2 +1,347 @@
-def main():
-    print("placeholder")
+"""The ``newsreader`` command: open the reader, or index, search and inspect from the shell.
+
+Every command calls the same ``Library`` facade as the reader; ``--json`` prints what the reader
+would show as one JSON document. Exit status: 0 success, 1 runtime error (one line on stderr),
+2 misuse (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..index import __version__
+from ..index.errors import NewsreaderError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+PARSERS: dict[str, Callable[[argparse.ArgumentParser], None]] = {}
+HELP: dict[str, str] = {}
+
+
+def command(name: str, help: str):
+    """Register a subcommand: ``configure(parser)`` adds its arguments, the decorated function runs it."""
+
+    def wrap(configure: Callable[[argparse.ArgumentParser], None]):
+        def register(run: Callable[[argparse.Namespace], int]):
+            COMMANDS[name] = run
+            PARSERS[name] = configure
+            HELP[name] = help
+            return run
+
+        return register
+
+    return wrap
+
+
+class UsageError(Exception):
+    """Misuse found after parsing (exit 2)."""
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _json_out(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def open_library(args, *, readonly: bool | None = None):
+    from ..index.library import Library
+
+    return Library.open(args.home, readonly=readonly)
+
+
+# --------------------------------------------------------------------------------------------------
+# index
+
+
+def _index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index (default: the sample corpus)")
+    p.add_argument("--rebuild", action="store_true", help="throw the index away and rebuild it from every source")
+    p.add_argument("--strict", action="store_true", help="stop at the first file that fails")
+    p.add_argument("--workers", type=int, default=None, help="processes for entity extraction (default: auto)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another indexer is running")
+
+
+@command("index", "index files and folders (incremental; --rebuild starts over)")(_index_args)
+def cmd_index(args) -> int:
+    from ..index.library import seeds_dir
+    from ..index.sync import StrictFailure
+    from .progress import IndexProgress, print_report
+
+    paths = args.paths
+    with open_library(args) as library:
+        if not paths and not args.rebuild:
+            paths = [str(seeds_dir())]
+        console = _console(stderr=True)
+        quiet = args.json or not console.is_terminal and os.environ.get("NEWSREADER_PROGRESS") != "1"
+        with IndexProgress(console, disable=quiet) as bar:
+            try:
+                report = library.sync(paths, rebuild=args.rebuild, strict=args.strict, progress=bar.update,
+                                      wait=args.wait, workers=args.workers,
+                                      on_wait=lambda: console.print("Another newsreader is indexing; waiting…"))
+            except StrictFailure as exc:
+                console.print(f"newsreader: stopped at the first failure (--strict): {exc}", markup=False)
+                return 1
+        if args.json:
+            _json_out(report.to_dict())
+        else:
+            print_report(_console(), report)
+        return 1 if report.failed else 0
+
+
+# --------------------------------------------------------------------------------------------------
+# search / show / related
+
+
+def _search_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="+", help="words, \"phrases\", person:NAME, org:, place:, source:, date:")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--json", action="store_true")
+
+
+@command("search", "search the library")(_search_args)
+def cmd_search(args) -> int:
+    from .tables import hits_table
+
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    query = " ".join(args.query)
+    with open_library(args) as library:
+        _seed_if_new(library)
+        result = library.search(query, limit=args.limit, offset=args.offset, sort=args.sort)
+        if args.json:
+            _json_out(result.to_json())
+            return 1 if result.error else 0
+        console = _console()
+        if result.error:
+            _console(stderr=True).print(f"newsreader: {result.error}", markup=False)
+            return 1
+        console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
+                                                     f" for {query!r}"))
+        if result.corrected:
+            from rich.text import Text
+
+            console.print(Text.assemble("Did you mean: ", (result.corrected, "bold"), "?"))
+        return 0
+
+
+def _show_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="article id (from search or the reader)")
+    p.add_argument("--json", action="store_true")
+
+
+@command("show", "print one article with its entities coloured")(_show_args)
+def cmd_show(args) -> int:
+    from .tables import article_renderable
+
+    with open_library(args) as library:
+        view = library.article(args.id)
+        if args.json:
+            _json_out(view.to_json())
+        else:
+            _console().print(article_renderable(view))
+        return 0
+
+
+def _related_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+
+
+@command("related", "articles related to one article")(_related_args)
+def cmd_related(args) -> int:
+    from .tables import hits_table
+
+    with open_library(args) as library:
+        hits = library.related(args.id, limit=args.limit)
+        if args.json:
+            _json_out({"id": args.id, "total": len(hits), "results": [h.to_json() for h in hits]})
+        else:
+            _console().print(hits_table(hits, title=f"Related to {args.id}", snippets=False))
+        return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# entities
+
+
+def _entities_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", dest="types", action="append", metavar="LABEL",
+                   help="PERSON, ORG, GPE, LOC, NORP, DATE ... (repeatable; PLACE = GPE+LOC)")
+    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--all", action="store_true", help="include numbers and dates")
+    p.add_argument("--json", action="store_true")
+
+
+@command("entities", "the library's entities, most widespread first")(_entities_args)
+def cmd_entities(args) -> int:
+    from .tables import entities_table
+
+    with open_library(args) as library:
+        _seed_if_new(library)
+        rows = library.entities(labels=args.types, limit=args.limit, include_noise=args.all)
+        if args.json:
+            _json_out([r.to_json() for r in rows])
+        else:
+            _console().print(entities_table(rows))
+        return 0
+
+
+def _entity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="+", help="a name or any of its spellings")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+
+@command("entity", "one entity: aliases, articles, entities seen with it")(_entity_args)
+def cmd_entity(args) -> int:
+    from .tables import entity_renderable
+
+    name = " ".join(args.name)
+    with open_library(args) as library:
+        detail = library.entity(name, limit=args.limit)
+        if detail is None:
+            raise NewsreaderError(f"No entity called {name!r} in this library.")
+        if args.json:
+            _json_out(detail.to_json())
+        else:
+            _console().print(entity_renderable(detail))
+        return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# stats
+
+
+def _stats_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
+
+
+@command("stats", "what is in the library and where it lives")(_stats_args)
+def cmd_stats(args) -> int:
+    with open_library(args) as library:
+        stats = library.stats()
+        if args.json:
+            _json_out(stats)
+            return 0
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None)
+        for key, value in stats.items():
+            table.add_row(key.replace("_", " "), ", ".join(value) if isinstance(value, list) else str(value))
+        _console().print(table)
+        return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# the reader
+
+
+def open_reader(args) -> int:
+    paths = [str(Path(p).expanduser().absolute()) for p in args.paths]
+    for p in paths:
+        if not os.path.exists(p):
+            raise NewsreaderError(f"{p}: no such file or directory")
+    library = open_library(args)
+    try:
+        from .app import run_reader
+    except ImportError as exc:  # pragma: no cover - only while the reader is being built
+        library.close()
+        raise NewsreaderError(f"the reader is not available in this build ({exc})") from exc
+    return run_reader(library, index_paths=paths)
+
+
+def _seed_if_new(library) -> None:
+    """First use with no library: index the sample corpus so there is something to read."""
+    if library.readonly or library.was_seeded():
+        return
+    from .progress import IndexProgress
+
+    console = _console(stderr=True)
+    console.print("First run: indexing the sample articles…")
+    with IndexProgress(console, disable=not console.is_terminal) as bar:
+        library.ensure_seeded(progress=bar.update)
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _global_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--home", default=None)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser (used for --help and for the reader's arguments)."""
+    _load_plugins()
+    epilog = "commands:\n" + "\n".join(f"  {name:<10} {text}" for name, text in HELP.items())
+    epilog += "\n\nRun `newsreader COMMAND --help` for a command's options."
+    p = argparse.ArgumentParser(
+        prog="newsreader", parents=[_global_parser()],
+        description="A keyboard-driven terminal news reader. With no PATH it opens your library "
+                    "(the sample articles on first use); with PATHs it indexes them first.",
+        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index and open")
+    return p
+
+
+def _load_plugins() -> None:
+    """Commands that live in their own modules register themselves on import."""
+    import importlib
+
+    for module in ("feeds_cli",):
+        try:
+            importlib.import_module(f"{__package__}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module}":
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _load_plugins()
+    pre, rest = _global_parser().parse_known_args(argv)
+    name = next((a for a in rest if not a.startswith("-")), None)
+    try:
+        if name in COMMANDS and rest and rest[0] == name:
+            sub = argparse.ArgumentParser(prog=f"newsreader {name}", parents=[_global_parser()],
+                                          description=HELP[name])
+            PARSERS[name](sub)
+            args = sub.parse_args(rest[1:])
+            args.home = args.home or pre.home
+            return COMMANDS[name](args)
+        args = build_parser().parse_args(argv)
+        return open_reader(args)
+    except UsageError as exc:
+        print(f"newsreader: {exc}", file=sys.stderr)
+        return 2
+    except NewsreaderError as exc:
+        print(f"newsreader: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsreader: interrupted; everything committed so far is kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(f"newsreader: {exc.strerror or exc}{': ' + exc.filename if getattr(exc, 'filename', None) else ''}",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

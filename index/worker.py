@@ -1,0 +1,93 @@
+"""Indexing in a child process, reporting progress as JSON lines on stdout.
+
+The terminal reader runs indexing this way so that spaCy is never imported into the reader's
+process and NER never competes with the UI thread for the GIL. Usage (internal)::
+
+    python -m newsreader.index.worker --home HOME [--rebuild] [--seed] PATH...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+from typing import Callable
+
+from .errors import NewsreaderError
+
+
+def _emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsreader-index-worker")
+    parser.add_argument("--home")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--seed", action="store_true", help="index the sample corpus if the library is new")
+    parser.add_argument("paths", nargs="*")
+    args = parser.parse_args(argv)
+    from .library import Library, seeds_dir
+
+    def progress(p) -> None:
+        _emit({"event": "progress", "phase": p.phase, "done": p.done, "total": p.total,
+               "articles": p.articles, "path": p.path})
+
+    try:
+        with Library.open(args.home) as library:
+            paths = list(args.paths)
+            if args.seed and not library.was_seeded():
+                paths.append(str(seeds_dir()))
+            if not paths and not args.rebuild:
+                _emit({"event": "done", "report": None})
+                return 0
+            report = library.sync(paths, rebuild=args.rebuild, progress=progress, wait=60,
+                                  on_wait=lambda: _emit({"event": "waiting"}))
+            _emit({"event": "done", "report": report.to_dict()})
+            return 0
+    except NewsreaderError as exc:
+        _emit({"event": "error", "message": str(exc)})
+        return 1
+    except KeyboardInterrupt:
+        _emit({"event": "error", "message": "indexing was interrupted"})
+        return 130
+
+
+def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, seed: bool = False,
+                        on_event: Callable[[dict], None] | None = None,
+                        cancel: threading.Event | None = None) -> dict:
+    """Run the worker and relay its events; returns the final event (``done`` or ``error``)."""
+    cmd = [sys.executable, "-m", "newsreader.index.worker", "--home", str(home)]
+    if rebuild:
+        cmd.append("--rebuild")
+    if seed:
+        cmd.append("--seed")
+    cmd += [str(p) for p in paths]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True, bufsize=1)
+    last: dict = {"event": "error", "message": "the indexer stopped without a report"}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if cancel is not None and cancel.is_set():
+            proc.terminate()
+            break
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if event.get("event") in ("done", "error"):
+            last = event
+        if on_event:
+            on_event(event)
+    _, err = proc.communicate()
+    if proc.returncode not in (0, None) and last.get("event") != "error":
+        tail = (err or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        last = {"event": "error", "message": f"the indexer failed: {tail[0]}"}
+    return last
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

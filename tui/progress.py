@@ -1,0 +1,68 @@
+"""The Rich progress bar for indexing, fed by the engine's progress callback, and the summary."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+
+class IndexProgress:
+    """Context manager whose ``update`` is passed to ``Library.sync(progress=...)``."""
+
+    def __init__(self, console: Console, *, disable: bool = False) -> None:
+        self.console = console
+        self.started = time.perf_counter()
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+            MofNCompleteColumn(), TextColumn("files"), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            console=console, disable=disable, transient=True,
+        )
+        self.task = None
+
+    def __enter__(self) -> "IndexProgress":
+        self.progress.__enter__()
+        self.task = self.progress.add_task("Scanning", total=None, rate="")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def update(self, p) -> None:
+        if p.phase == "scan":
+            self.progress.update(self.task, description="Scanning", completed=p.done, total=None)
+            return
+        elapsed = max(1e-6, time.perf_counter() - self.started)
+        rate = f"{p.articles / elapsed:.1f} articles/s" if p.articles else ""
+        self.progress.update(self.task, description="Indexing", completed=p.done, total=p.total or None, rate=rate)
+
+
+def print_report(console: Console, report) -> None:
+    summary = Table(show_header=False, box=None, padding=(0, 1))
+    rows = [("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged),
+            ("removed", report.removed), ("skipped", len(report.skipped)), ("failed", len(report.failed))]
+    for name, value in rows:
+        style = "bold red" if name == "failed" and value else ("bold" if value else "dim")
+        summary.add_row(Text(name), Text(str(value), style=style))
+    console.print(summary)
+    rate = f", {report.articles_per_second:.1f} articles/s" if report.analysed else ""
+    console.print(Text(f"{report.seconds:.2f} s{rate}", style="dim"))
+    if report.interrupted:
+        console.print(Text("Interrupted: what was committed is kept; run the same command again to finish.",
+                           style="yellow"))
+    if report.failed:
+        console.print(Text("Failed:", style="bold red"))
+        for problem in report.failed:
+            console.print(Text.assemble("  ", (problem.path, "bold"), ": ", problem.reason))
+    if report.warnings:
+        console.print(Text("Warnings:", style="yellow"))
+        for problem in report.warnings[:50]:
+            console.print(Text.assemble("  ", (problem.path, "bold"), ": ", problem.reason))
+        if len(report.warnings) > 50:
+            console.print(Text(f"  … and {len(report.warnings) - 50} more", style="dim"))
+    if report.skipped:
+        console.print(Text(f"Skipped {len(report.skipped)} file(s) of types newsreader does not read "
+                           f"(e.g. {report.skipped[0].path}).", style="dim"))

@@ -1,0 +1,95 @@
+"""Article text as Rich ``Text`` with entity and hit styles: shared by the reader and ``newsreader show``.
+
+Everything is built from plain strings with ``Text.append``/``stylize``; nothing from an article is
+ever parsed as markup, so ``[bold]`` or ``[link=...]`` in a story stays literal text.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from rich.text import Text
+
+from ..index.textclean import strip_unsafe
+
+# One colour per entity type; places share one because GPE/LOC/FAC are all "where".
+ENTITY_STYLES: dict[str, str] = {
+    "PERSON": "bold #7fb4ff",
+    "ORG": "bold #ffb86c",
+    "GPE": "bold #50fa7b",
+    "LOC": "bold #50fa7b",
+    "FAC": "#50fa7b",
+    "NORP": "#ff79c6",
+    "DATE": "#f1fa8c",
+    "TIME": "#f1fa8c",
+    "EVENT": "#8be9fd",
+    "PRODUCT": "#bd93f9",
+    "WORK_OF_ART": "#bd93f9",
+    "LAW": "#bd93f9",
+    "LANGUAGE": "#8be9fd",
+    "MONEY": "#c0c0c0",
+    "PERCENT": "#c0c0c0",
+    "QUANTITY": "#c0c0c0",
+    "CARDINAL": "#c0c0c0",
+    "ORDINAL": "#c0c0c0",
+}
+LABEL_NAMES: dict[str, str] = {
+    "PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "buildings",
+    "NORP": "groups", "DATE": "dates", "TIME": "times", "EVENT": "events", "PRODUCT": "products",
+    "WORK_OF_ART": "works", "LAW": "laws", "LANGUAGE": "languages", "MONEY": "money", "PERCENT": "percent",
+    "QUANTITY": "quantities", "CARDINAL": "numbers", "ORDINAL": "ordinals",
+}
+LEGEND_ORDER = ("PERSON", "ORG", "GPE", "NORP", "DATE", "EVENT")
+HIT_STYLE = "reverse bold #ffd75f"
+FOCUS_STYLE = "underline"
+
+
+def safe(text: str) -> str:
+    """Inert text for display: escape sequences and control characters removed (defence in depth)."""
+    return strip_unsafe(text)
+
+
+def styled(text: str, entities: Iterable = (), hits: Sequence[tuple[int, int]] = (), *,
+           labels: set[str] | None = None, focus_key: str | None = None, base: int = 0,
+           current_hit: tuple[int, int] | None = None) -> Text:
+    """``text`` with entity spans coloured by label and query hits on top.
+
+    ``base`` is the offset of ``text`` inside the article body, so a paragraph can be styled with the
+    article's spans. ``labels`` limits which types are coloured; ``focus_key`` underlines one entity.
+    """
+    out = Text(safe(text)) if "\x1b" in text else Text(text)
+    n = len(out.plain)
+    for span in entities:
+        if labels is not None and span.label not in labels and span.key != focus_key:
+            continue
+        start, end = span.start - base, span.end - base
+        if end <= 0 or start >= n:
+            continue
+        style = ENTITY_STYLES.get(span.label, "bold")
+        if focus_key and span.key == focus_key:
+            style = f"{style} {FOCUS_STYLE} reverse"
+        out.stylize(style, max(0, start), min(n, end))
+    for start, end in hits:
+        s, e = start - base, end - base
+        if e <= 0 or s >= n:
+            continue
+        style = HIT_STYLE if (start, end) != current_hit else "reverse bold #ff5f5f"
+        out.stylize(style, max(0, s), min(n, e))
+    return out
+
+
+def legend(labels: Iterable[str] = LEGEND_ORDER) -> Text:
+    out = Text()
+    for i, label in enumerate(labels):
+        if i:
+            out.append("  ")
+        out.append(f" {LABEL_NAMES.get(label, label.lower())} ", style=f"reverse {ENTITY_STYLES.get(label, 'bold')}")
+    return out
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]], style: str = "bold underline") -> Text:
+    """A one-line text (title, snippet) with its hit spans emphasised."""
+    out = Text(text)
+    for s, e in spans:
+        out.stylize(style, s, e)
+    return out
