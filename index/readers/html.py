@@ -14,9 +14,10 @@ def extract(html: str, url: str | None = None) -> dict | None:
     import trafilatura
 
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=False, as_dict=True
+        found = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False
         )
+        doc = found.as_dict() if found is not None and hasattr(found, "as_dict") else found
     except Exception:  # trafilatura raises a zoo of lxml/parse errors on hostile markup
         return None
     if not doc or not (doc.get("text") or "").strip():
