@@ -9,6 +9,7 @@ memory instead of crashing the run.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -40,7 +41,9 @@ def _ner_only_excludes(nlp_config) -> list[str]:
     return [name for name in pipeline if name not in keep]
 
 
+@lru_cache(maxsize=2)
 def load_model(name: str):
+    """The NER-only pipeline for ``name``; cached because loading costs ~0.3 s and it is read-only."""
     import spacy
     from spacy.util import get_model_meta, load_config  # noqa: F401  (documented helpers)
 

@@ -1,0 +1,50 @@
+"""Layering: the engine never imports Textual or Rich; the read path never imports spaCy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+ENGINE_MODULES = [
+    "newsreader.index.library", "newsreader.index.search", "newsreader.index.store", "newsreader.index.sync",
+    "newsreader.index.catalog", "newsreader.index.readers", "newsreader.index.entities.canonical",
+    "newsreader.index.entities.extract", "newsreader.index.related", "newsreader.index.state",
+]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("module", ENGINE_MODULES)
+def test_engine_modules_do_not_import_ui_libraries(module):
+    loaded = _modules_after(f"import {module}")
+    assert "textual" not in loaded and "rich" not in loaded
+
+
+def test_read_path_does_not_import_spacy(seeds_home):
+    code = (
+        "from newsreader.index.library import Library\n"
+        f"lib = Library.open({str(seeds_home)!r})\n"
+        "hit = lib.search('Esper').hits[0]\n"
+        "lib.article(hit.id); lib.related(hit.id); lib.entities(); lib.entity('Esper')\n"
+        "lib.search('Espr'); lib.article_entities(hit.id); lib.match_spans(hit.id, 'Esper')\n"
+    )
+    loaded = _modules_after(code)
+    assert "spacy" not in loaded and "thinc" not in loaded
+    assert "textual" not in loaded
+
+
+def test_cli_search_does_not_import_spacy_or_textual(seeds_home):
+    code = (
+        "import os, sys\n"
+        f"os.environ['NEWSREADER_HOME'] = {str(seeds_home)!r}\n"
+        "from newsreader.tui.cli import main\n"
+        "main(['search', 'Esper', '--json'])\n"
+    )
+    loaded = _modules_after(code)
+    assert "spacy" not in loaded and "textual" not in loaded

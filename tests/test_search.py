@@ -1,0 +1,115 @@
+"""The query language over a small library whose every article we wrote ourselves."""
+
+from __future__ import annotations
+
+import pytest
+
+ARTICLES = {
+    "2020/harbour.jsonl": "\n".join([
+        '{"title": "Harbour strike ends", "text": "Dock workers in Rotterdam returned after Mayor Ahmed Aboutaleb met the union. Shipping resumed quickly.", "date": "2020-10-05", "source": "Port Wire", "url": "https://wire.example/harbour"}',
+        '{"title": "Running club grows", "text": "The running club in Utrecht doubled its members. Runners meet every Sunday.", "date": "2020-11-20", "source": "Town Crier", "url": "https://crier.example/run"}',
+        '{"title": "Kernel memory bug fixed", "text": "Engineers at Acme Systems fixed a kernel memory leak reported by users in Berlin.", "date": "2021-01-15", "source": "Tech Daily", "url": "https://tech.example/kernel"}',
+    ]),
+}
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory):
+    from newsreader.index.library import Library
+
+    root = tmp_path_factory.mktemp("search")
+    src = root / "src"
+    for rel, text in ARTICLES.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(text, encoding="utf-8")
+    library = Library.open(root / "home")
+    library.sync([src])
+    yield library
+    library.close()
+
+
+def titles(result):
+    return sorted(h.title for h in result.hits)
+
+
+def test_words_match_stems_and_titles_rank_first(lib):
+    assert titles(lib.search("runner")) == ["Running club grows"]
+    assert lib.search("kernel").hits[0].title == "Kernel memory bug fixed"
+
+
+def test_boolean_operators_and_phrases(lib):
+    assert titles(lib.search("kernel AND memory")) == ["Kernel memory bug fixed"]
+    assert titles(lib.search("Rotterdam OR Utrecht")) == ["Harbour strike ends", "Running club grows"]
+    assert titles(lib.search("club NOT Utrecht")) == []
+    assert titles(lib.search('"memory leak"')) == ["Kernel memory bug fixed"]
+    assert titles(lib.search('"leak memory"')) == []
+
+
+def test_prefix_and_fuzzy_use_real_words(lib):
+    assert titles(lib.search("Rotter*")) == ["Harbour strike ends"]
+    assert titles(lib.search("Roterdam~")) == ["Harbour strike ends"]
+    assert titles(lib.search("runnin*")) == ["Running club grows"]
+
+
+def test_fields_source_and_dates(lib):
+    assert titles(lib.search('source:"Tech Daily"')) == ["Kernel memory bug fixed"]
+    assert titles(lib.search("date:2020-10")) == ["Harbour strike ends"]
+    assert titles(lib.search("date:[2020-11-01 TO 2021-12-31]")) == ["Kernel memory bug fixed", "Running club grows"]
+    assert titles(lib.search("date:>2021-01-01")) == ["Kernel memory bug fixed"]
+    assert titles(lib.search("title:harbour")) == ["Harbour strike ends"]
+
+
+def test_entity_fields(lib):
+    assert titles(lib.search("place:Berlin")) == ["Kernel memory bug fixed"]
+    assert titles(lib.search("entity:Rotterdam")) == ["Harbour strike ends"]
+    assert lib.search("person:Aboutaleb").total == 1
+
+
+def test_sort_by_date_and_empty_query_lists_newest_first(lib):
+    everything = lib.search("", limit=10)
+    assert [h.title for h in everything.hits] == ["Kernel memory bug fixed", "Running club grows", "Harbour strike ends"]
+    by_date = lib.search("Rotterdam OR Utrecht OR kernel", sort="date")
+    assert by_date.hits[0].title == "Kernel memory bug fixed"
+
+
+def test_paging(lib):
+    first = lib.search("", limit=2)
+    rest = lib.search("", limit=2, offset=2)
+    assert first.total == rest.total == 3
+    assert len(first.hits) == 2 and len(rest.hits) == 1
+    assert rest.hits[0].id not in {h.id for h in first.hits}
+
+
+def test_snippets_carry_offsets_not_markup(lib):
+    hit = lib.search("Rotterdam").hits[0]
+    assert "<" not in hit.snippet and "[" not in hit.snippet
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["Rotterdam"]
+
+
+def test_did_you_mean_prefers_the_closest_frequent_word(lib):
+    result = lib.search("Roterdam")
+    assert result.total == 0
+    assert result.corrected == "Rotterdam"
+    assert lib.search("kernel memori").corrected in (None, "kernel memory")
+    assert lib.search("Rotterdam").corrected is None
+
+
+@pytest.mark.parametrize("query, fragment", [
+    ('"unclosed phrase', "Unclosed quote"),
+    ("(kernel OR memory", "parentheses"),
+    ("kernel)", "parentheses"),
+    ("colour:red", "Unknown field"),
+    ("date:[2020 TO", "brackets"),
+    ("date:someday", "date"),
+    ("AND OR", "nothing to search"),
+    ("kernel AND", "operator"),
+    ("x" * 5000, "too long"),
+])
+def test_malformed_queries_return_an_error_value(lib, query, fragment):
+    result = lib.search(query)
+    assert result.error and fragment.lower() in result.error.lower()
+    assert result.total == 0 and result.hits == ()
+
+
+def test_unknown_sort_is_an_error_value(lib):
+    assert "sort" in lib.search("kernel", sort="sideways").error
