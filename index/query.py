@@ -150,8 +150,7 @@ def parse(parser, text: str) -> Parsed:
 
 
 def _has_error(q) -> bool:
-    from whoosh.query.qcore import _NullQuery
-
-    if isinstance(q, wq.ErrorQuery) if hasattr(wq, "ErrorQuery") else False:
+    """Whoosh marks the parts it could not parse with an ``error`` attribute instead of raising."""
+    if getattr(q, "error", None):
         return True
-    return any(_has_error(c) for c in q.children()) if not isinstance(q, _NullQuery) else False
+    return any(_has_error(child) for child in q.children())
