@@ -116,13 +116,30 @@ def walk(root: Path, report: SyncReport) -> Iterator[tuple[Path, os.stat_result]
             try:
                 est = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                report.failed.append(Problem(str(path), _os_reason(exc)))
+                broken = isinstance(exc, FileNotFoundError) and entry.is_symlink()
+                report.failed.append(Problem(str(path), "broken symbolic link" if broken else _os_reason(exc)))
                 continue
             if stat.S_ISDIR(est.st_mode):
-                subdirs.append(path)
+                if entry.is_symlink() and _encloses(path, directory):
+                    report.skipped.append(Problem(str(path), "symbolic link loop (points to an enclosing folder)"))
+                else:
+                    subdirs.append(path)
             elif stat.S_ISREG(est.st_mode):
                 yield path, est
+            else:  # a FIFO would block the reader forever; devices and sockets are not articles
+                report.skipped.append(Problem(str(path), "not a regular file"))
         stack.extend(reversed(subdirs))
+
+
+def _encloses(link: Path, directory: Path) -> bool:
+    """True when the folder ``link`` points to contains ``directory``: following it would walk in circles
+    (and out of the folder the user asked for)."""
+    try:
+        target = link.resolve(strict=True)
+        here = directory.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return True
+    return here == target or target in here.parents
 
 
 def _os_reason(exc: OSError) -> str:
@@ -329,9 +346,9 @@ class Syncer:
         try:
             for raw in stream:
                 job, article = queue.popleft()
-                article = _attach_entities(article, raw, self.aliases)
+                article = _attach_entities(article, raw, self.aliases, self.catalog)
                 known = self.catalog.article_hash(article.id) is not None
-                writer.update_document(**document_for(article))
+                writer.update_document(**document_for(article, self.aliases))
                 touched |= self.catalog.put_article(article)
                 if known:
                     self.report.updated += 1
@@ -380,13 +397,17 @@ class Syncer:
             raise StrictFailure(problem)
 
 
-def _attach_entities(article: Article, raw: list, aliases: AliasTable) -> Article:
-    """Split spans found in "title\\n\\nbody" into title and body spans, then canonicalise together."""
+def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=None) -> Article:
+    """Split spans found in "title\\n\\nbody" into title and body spans, then canonicalise together.
+
+    ``known`` (the catalog) lends the library's label votes and known full names, so a bare "Pompeo"
+    joins the "Mike Pompeo" indexed earlier and the search fields use the library's type for a name.
+    """
     offset = len(article.title) + 2
     spans = []
     for r in raw:
         spans.append(EntitySpan(r.start, r.end, r.label, r.text))
-    canon = canonicalise(spans, aliases)
+    canon = canonicalise(spans, aliases, known)
     title_spans = tuple(s for s in canon if s.end <= len(article.title))
     body_spans = tuple(
         EntitySpan(s.start - offset, s.end - offset, s.label, s.text, s.key) for s in canon if s.start >= offset

@@ -1,4 +1,4 @@
-"""What every reader shares: the result type, the error type, decoding and date parsing."""
+"""What every reader shares: the result type, the error type and date parsing (decoding is in decoding.py)."""
 
 from __future__ import annotations
 
@@ -17,33 +17,6 @@ class ReadError(Exception):
 class ReadResult:
     articles: list[Article] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def reject_binary(data: bytes) -> None:
-    if not data.strip():
-        raise ReadError("empty file" if not data else "file contains only whitespace")
-    if b"\x00" in data[:8192]:
-        raise ReadError("binary data, not text (NUL bytes found)")
-
-
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Decode text of unknown encoding; returns the text and a warning when it was not clean UTF-8.
-
-    UTF-8 is tried first because it is by far the most common and cannot be confused with anything
-    else when it decodes; otherwise charset-normalizer guesses, and as a last resort bytes that fit no
-    encoding are replaced so the rest of the article is kept.
-    """
-    reject_binary(data)
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        return str(best), f"not UTF-8; decoded as {best.encoding}"
-    return data.decode("utf-8", errors="replace"), "not valid UTF-8; undecodable bytes replaced"
 
 
 def parse_date(value: object) -> datetime | None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..article import Article, stable_id
 from ..textclean import clean_line
-from .base import ReadError, ReadResult, parse_date, reject_binary
+from .base import ReadError, ReadResult, parse_date
+from .decoding import reject_binary
 from .htmltext import html_to_text
 
 # A DOCTYPE with an internal subset can declare entities ("billion laughs"); feeds never need one.

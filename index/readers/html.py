@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..article import Article, stable_id
 from ..textclean import clean_body, clean_line
-from .base import ReadError, ReadResult, decode, parse_date
+from .base import ReadError, ReadResult, parse_date
+from .decoding import decode
+
+
+# An internal DTD subset can only declare entities (an expansion bomb at worst); HTML never needs one,
+# and lxml's HTML parser would otherwise leak its tail ("]>") into the text.
+_DTD_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
 
 
 def extract(html: str, url: str | None = None) -> dict | None:
@@ -27,7 +34,7 @@ def extract(html: str, url: str | None = None) -> dict | None:
 
 def read(path: Path, data: bytes) -> ReadResult:
     html, warning = decode(data)
-    doc = extract(html)
+    doc = extract(_DTD_SUBSET.sub("", html, count=1))
     if doc is None:
         raise ReadError("no article text found in the HTML")
     title = clean_line(doc.get("title") or "")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..article import Article, stable_id
 from ..textclean import clean_body, clean_line
-from .base import ReadError, ReadResult, decode, parse_date
+from .base import ReadError, ReadResult, parse_date
+from .decoding import decode
 
 
 def read(path: Path, data: bytes) -> ReadResult:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..article import Article, stable_id
 from ..textclean import clean_body, clean_line
-from .base import ReadError, ReadResult, decode
+from .base import ReadError, ReadResult
+from .decoding import decode
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
