@@ -63,6 +63,9 @@ def print_report(console: Console, report) -> None:
             console.print(Text.assemble("  ", (problem.path, "bold"), ": ", problem.reason))
         if len(report.warnings) > 50:
             console.print(Text(f"  … and {len(report.warnings) - 50} more", style="dim"))
-    if report.skipped:
-        console.print(Text(f"Skipped {len(report.skipped)} file(s) of types newsreader does not read "
-                           f"(e.g. {report.skipped[0].path}).", style="dim"))
+    unsupported = [p for p in report.skipped if p.reason.startswith("unsupported file type")]
+    if unsupported:
+        console.print(Text(f"Skipped {len(unsupported)} file(s) of types newsreader does not read "
+                           f"(e.g. {unsupported[0].path}).", style="dim"))
+    for problem in [p for p in report.skipped if p not in unsupported][:50]:
+        console.print(Text.assemble("Skipped ", (problem.path, "bold"), ": ", problem.reason, style="dim"))
