@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .article import Article
-from .entities.canonical import AliasTable, display_name, _vote
+from .entities.canonical import AliasTable, alias_list, display_name, _vote
 from .errors import IndexDamaged
 
 SCHEMA = """
@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS entity_stats (
     mentions INTEGER NOT NULL, aliases TEXT NOT NULL, noise INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entity_stats_rank ON entity_stats(noise, articles DESC);
+CREATE TABLE IF NOT EXISTS people (
+    surname TEXT NOT NULL, key TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (surname, key, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS people_by_article ON people(article_id);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -134,6 +138,9 @@ class Catalog:
                 "INSERT INTO mentions VALUES (?,?,?,?,?)",
                 [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
             )
+            full_names = {k for k, lab, _ in counts if lab == "PERSON" and " " in k}
+            self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
+                                [(k.rsplit(" ", 1)[1], k, article.id) for k in full_names])
         return touched | {k for k, _, _ in counts}
 
     def delete_article(self, article_id: str) -> set[str]:
@@ -145,6 +152,7 @@ class Catalog:
     def _delete_mentions(self, article_id: str) -> set[str]:
         keys = {r[0] for r in self.db.execute("SELECT DISTINCT key FROM mentions WHERE article_id=?", (article_id,))}
         self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
+        self.db.execute("DELETE FROM people WHERE article_id=?", (article_id,))
         return keys
 
     def article_ids(self) -> set[str]:
@@ -173,10 +181,37 @@ class Catalog:
                 for key, entry in per_key.items():
                     label = _vote(entry["labels"].elements())
                     name = display_name(key, entry["surfaces"], aliases)
-                    alias_list = sorted({s for s in entry["surfaces"] if s != name}, key=lambda s: -entry["surfaces"][s])
                     out.append((key, name, label, len(entry["articles"]), sum(entry["surfaces"].values()),
-                                json.dumps(alias_list[:50]), int(label in noise)))
+                                json.dumps(alias_list(name, entry["surfaces"])), int(label in noise)))
                 self.db.executemany("INSERT INTO entity_stats VALUES (?,?,?,?,?,?,?)", out)
+
+    # -- what indexing asks (entities.canonical.Knowledge) -------------------------------------------
+    def label_counts(self, keys: Iterable[str]) -> dict[str, Counter]:
+        """Mentions per label of each key over the articles already in the catalog (committed or not)."""
+        keys = list(keys)
+        out: dict[str, Counter] = defaultdict(Counter)
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                rows = self.db.execute(
+                    f"SELECT key, label, sum(count) FROM mentions WHERE key IN ({','.join('?' * len(chunk))})"
+                    " GROUP BY key, label", chunk).fetchall()
+                for key, label, n in rows:
+                    out[key][label] += n
+        return out
+
+    def people_by_surname(self, words: Iterable[str]) -> dict[str, set[str]]:
+        words = list(words)
+        out: dict[str, set[str]] = defaultdict(set)
+        with self._lock:
+            for i in range(0, len(words), 500):
+                chunk = words[i:i + 500]
+                rows = self.db.execute(
+                    f"SELECT DISTINCT surname, key FROM people WHERE surname IN ({','.join('?' * len(chunk))})",
+                    chunk).fetchall()
+                for surname, key in rows:
+                    out[surname].add(key)
+        return out
 
     def display_names(self, keys: Iterable[str]) -> dict[str, str]:
         keys = list(keys)

@@ -17,7 +17,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
 from .article import Article, EntitySpan
-from .entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS
+from .entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS, AliasTable
 from .errors import IndexDamaged, LibraryBusy
 from .schema import build_schema
 
@@ -52,8 +52,10 @@ def decode_spans(data: str | None, body: str, title: str) -> tuple[list[EntitySp
     return spans(obj.get("b", []), body), spans(obj.get("t", []), title)
 
 
-def document_for(article: Article) -> dict:
-    """The Whoosh document for an article. Entity fields get the canonical key and each spelling seen."""
+def document_for(article: Article, aliases: AliasTable | None = None) -> dict:
+    """The Whoosh document for an article. Entity fields get the canonical key, each spelling seen and,
+    with ``aliases``, the spellings the alias table knows, so ``place:USA`` finds an article that only
+    says "the U.S.". The field follows the span's voted label (library-wide where the library knew it)."""
     fields: dict[str, set[str]] = {"person": set(), "org": set(), "place": set(), "entity": set()}
     keys: set[str] = set()
     for span in article.entities + article.title_entities:
@@ -61,6 +63,8 @@ def document_for(article: Article) -> dict:
             continue
         keys.add(span.key)
         values = {span.key, span.text}
+        if aliases is not None:
+            values |= set(aliases.spellings(span.key))
         fields["entity"] |= values
         field = FIELD_FOR_LABEL.get(span.label)
         if field:
