@@ -310,6 +310,149 @@ class Library:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- feeds (issue 6): subscriptions, refresh, OPML ----------------------------------------------
+    # Subscriptions live in the state database (they survive ``index --rebuild``); each call opens its
+    # own connection so the reader's worker threads and the CLI can call these freely.
+    def _subscriptions(self):
+        from .subscriptions import Subscriptions
+
+        return Subscriptions(self.paths.state_file, readonly=self.readonly)
+
+    def feeds(self) -> list:
+        """Every subscription with its last outcome (``Feed.state``: new, ok, failing), by name."""
+        subs = self._subscriptions()
+        try:
+            return subs.feeds()
+        finally:
+            subs.close()
+
+    def add_feed(self, url: str, name: str | None = None):
+        """Subscribe (nothing is fetched until a refresh); raises FeedError for a bad or known address."""
+        from .fetch import check_feed_url
+        from .subscriptions import FeedError
+
+        if self.readonly:
+            raise ReadOnlyLibrary(self.paths.home)
+        try:
+            url = check_feed_url(url)
+        except ValueError as exc:
+            raise FeedError(f"Cannot subscribe: {exc}.") from None
+        subs = self._subscriptions()
+        try:
+            return subs.add(url, name)
+        finally:
+            subs.close()
+
+    def remove_feed(self, url_or_name: str, *, keep_articles: bool = False) -> tuple:
+        """Unsubscribe; returns (the feed, articles removed). Articles another feed carries, or starred
+        ones, stay."""
+        from .subscriptions import FeedError
+
+        if self.readonly:
+            raise ReadOnlyLibrary(self.paths.home)
+        subs = self._subscriptions()
+        try:
+            feed = subs.get(url_or_name)
+            if feed is None:
+                raise FeedError(f"No feed called {url_or_name!r}; `newsreader feed list` shows them.")
+            ids = subs.entry_ids(feed.id)
+            kept = subs.carried_elsewhere(feed.id, ids) | set(self.state.starred_ids())
+            doomed = [] if keep_articles else [i for i in ids if i not in kept]
+            removed = self._delete_articles(doomed) if doomed else 0
+            subs.remove(feed.id)
+            subs.forget_entries(doomed)
+            return feed, removed
+        finally:
+            subs.close()
+
+    def _delete_articles(self, ids: list[str], wait: float = 30.0) -> int:
+        from .entities.canonical import NOISE_LABELS
+        from .locking import write_lock
+
+        with write_lock(self.paths.lock_file, wait=wait):
+            present = [i for i in ids if self.catalog.article_hash(i) is not None]
+            if not present:
+                return 0
+            writer = self.store.open_writer(timeout=30)
+            touched: set[str] = set()
+            try:
+                for article_id in present:
+                    writer.delete_by_term("id", article_id)
+                    touched |= self.catalog.delete_article(article_id)
+            except BaseException:
+                writer.cancel()
+                self.catalog.rollback()
+                raise
+            writer.commit()
+            self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
+            self.catalog.commit()
+            return len(present)
+
+    def refresh_feeds(self, names: Sequence[str] | None = None, *, progress: Callable | None = None,
+                      cancel: threading.Event | None = None, policy=None):
+        """Fetch the named feeds (all by default) and index what is new; returns a RefreshReport.
+
+        Failures are per feed (``report.failed``), never raised. ``progress`` receives RefreshProgress
+        (phases ``feeds``, ``pages``, ``index``, ``done``); setting ``cancel`` stops between requests and
+        keeps what was indexed. ``policy`` (a FetchPolicy) overrides timeouts, limits and retries.
+        """
+        from .refresh import Refresher, RefreshProgress
+        from .subscriptions import FeedError
+
+        if self.readonly:
+            raise ReadOnlyLibrary(self.paths.home)
+        subs = self._subscriptions()
+        try:
+            chosen = subs.feeds()
+            if names:
+                found = {n: subs.get(n) for n in names}
+                unknown = [n for n, f in found.items() if f is None]
+                if unknown:
+                    raise FeedError(f"No feed called {', '.join(map(repr, unknown))}; "
+                                    "`newsreader feed list` shows them.")
+                wanted = {f.id for f in found.values()}
+                chosen = [f for f in chosen if f.id in wanted]
+
+            def index(articles):
+                def relay(p):
+                    if progress is not None:
+                        progress(RefreshProgress("index", p.articles, len(articles)))
+                return self.index_articles("feeds", articles, progress=relay)
+
+            return Refresher(subs, article_hash=self.catalog.article_hash, index=index, policy=policy,
+                             progress=progress, cancel=cancel).run(chosen)
+        finally:
+            subs.close()
+
+    def import_opml(self, data: bytes) -> dict:
+        """Subscribe to every feed in an OPML file: {"added": [Feed], "existing": [url], "invalid": [(url, why)]}."""
+        from .opml import parse
+        from .subscriptions import FeedError
+
+        outlines = parse(data)
+        out: dict = {"added": [], "existing": [], "invalid": []}
+        known = {f.url for f in self.feeds()}
+        for outline in outlines:
+            if outline.url in known:
+                out["existing"].append(outline.url)
+                continue
+            name = outline.name or None
+            if name and any(f.name.lower() == name.lower() for f in self.feeds()):
+                name = None  # the same title twice: let the host name (or the feed's title later) decide
+            try:
+                feed = self.add_feed(outline.url, name)
+            except FeedError as exc:
+                out["invalid"].append((outline.url, str(exc)))
+                continue
+            known.add(feed.url)
+            out["added"].append(feed)
+        return out
+
+    def export_opml(self) -> str:
+        from .opml import dump
+
+        return dump(self.feeds())
+
 
 from datetime import datetime as _datetime  # noqa: E402
 

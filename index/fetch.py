@@ -1,0 +1,297 @@
+"""HTTP for feeds and article pages: one well-behaved client shared by every request of a refresh.
+
+Feed servers are run by other people, so the client is polite and defensive: a named User-Agent,
+conditional requests (an unchanged feed costs one small 304), a bounded number of requests in flight
+overall and per host, retries with backoff only for errors that may pass (connect errors, 429, 5xx),
+redirects followed by hand so a loop is named as a loop, and a size cap enforced while streaming so a
+huge or endless response cannot fill memory. Every failure becomes a ``FetchError`` whose message is a
+short reason meant for the user ("connection refused", "timed out after 10 s"), never a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+
+USER_AGENT = f"newsreader/{__version__} (+https://github.com/newsreader; terminal feed reader)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How hard and how long to try. Tests shrink the numbers; users keep the defaults."""
+
+    timeout: float = 15.0  # connect / read / write, each
+    deadline: float = 60.0  # a whole response, however slowly it trickles in
+    max_redirects: int = 5
+    max_bytes: int = 10_000_000
+    retries: int = 2  # extra attempts after the first, for transient errors only
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    max_backoff: float = 30.0  # also caps a server's Retry-After
+    concurrency: int = 8  # requests in flight overall
+    per_host: int = 2  # requests in flight to one host
+    user_agent: str = USER_AGENT
+    trust_env: bool = True  # honour HTTP(S)_PROXY / NO_PROXY from the environment
+
+
+class FetchError(Exception):
+    """A request that gave nothing usable; ``str()`` is the reason shown next to the feed's name."""
+
+    def __init__(self, reason: str, *, status: int | None = None, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.transient = transient
+
+
+@dataclass
+class Response:
+    url: str  # after redirects
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: list[str] = field(default_factory=list)
+    location: str = ""  # for a 3xx, where it points
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip('"\' ')
+        return None
+
+
+class Fetcher:
+    """A pooled client; ``get`` is safe to call from many threads at once."""
+
+    def __init__(self, policy: FetchPolicy | None = None, *, cancel: threading.Event | None = None) -> None:
+        self.policy = policy or FetchPolicy()
+        self.cancel = cancel
+        p = self.policy
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(p.timeout),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=p.concurrency, max_keepalive_connections=p.concurrency),
+            headers={"User-Agent": p.user_agent, "Accept-Encoding": "gzip, deflate"},
+            trust_env=p.trust_env,
+        )
+        self._slots = threading.BoundedSemaphore(p.concurrency)
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- public ------------------------------------------------------------------------------------
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+            accept: str = "*/*") -> Response:
+        """GET with retries; a 304 comes back as a Response, every other non-2xx as FetchError."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempt = 0
+        while True:
+            try:
+                return self._follow(url, headers)
+            except FetchError as exc:
+                if not exc.transient or attempt >= self.policy.retries or self._cancelled():
+                    raise
+                delay = min(self.policy.max_backoff, self.policy.backoff * (2 ** attempt))
+                delay = max(delay, getattr(exc, "retry_after", 0.0) or 0.0)
+                attempt += 1
+                if self._sleep(min(delay, self.policy.max_backoff)):
+                    raise
+
+    # -- one request chain -------------------------------------------------------------------------
+    def _follow(self, url: str, headers: dict[str, str]) -> Response:
+        seen = [url]
+        current = url
+        for _ in range(self.policy.max_redirects + 1):
+            _check_url(current)
+            response = self._once(current, headers)
+            if response.status not in REDIRECT_STATUSES:
+                response.redirects = seen[1:]
+                return response
+            location = response.location
+            if not location:
+                raise FetchError(f"redirect (HTTP {response.status}) without a Location", status=response.status)
+            target = urljoin(current, location)
+            if target in seen:
+                chain = " -> ".join(_short(u) for u in seen + [target])
+                raise FetchError(f"redirect loop ({chain})", status=response.status)
+            seen.append(target)
+            current = target
+        raise FetchError(f"too many redirects (more than {self.policy.max_redirects})")
+
+    def _once(self, url: str, headers: dict[str, str]) -> Response:
+        host = urlsplit(url).hostname or ""
+        with self._host_slot(host), self._slots:  # host first: never hold a global slot while queued
+            if self._cancelled():
+                raise FetchError("cancelled")
+            try:
+                return self._stream(url, headers)
+            except httpx.TimeoutException as exc:
+                raise FetchError(f"timed out after {self.policy.timeout:g} s",
+                                 transient=isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))) from exc
+            except httpx.ConnectError as exc:
+                reason, transient = _connect_reason(exc, url)
+                raise FetchError(reason, transient=transient) from exc
+            except httpx.RemoteProtocolError as exc:
+                raise FetchError("the server closed the connection or sent a broken response",
+                                 transient=True) from exc
+            except httpx.DecodingError as exc:
+                raise FetchError("the response could not be decompressed") from exc
+            except httpx.TransportError as exc:
+                raise FetchError(f"network error ({type(exc).__name__}: {exc})", transient=True) from exc
+
+    def _stream(self, url: str, headers: dict[str, str]) -> Response:
+        deadline = time.monotonic() + self.policy.deadline
+        cap = self.policy.max_bytes
+        with self.client.stream("GET", url, headers=headers) as r:
+            status = r.status_code
+            if status in REDIRECT_STATUSES:
+                return Response(str(r.url), status, location=r.headers.get("location", ""))
+            if status == 304:
+                return Response(str(r.url), 304, etag=r.headers.get("etag"),
+                                last_modified=r.headers.get("last-modified"))
+            if status >= 400 or status < 200:
+                error = FetchError(_status_reason(status, r.reason_phrase), status=status,
+                                   transient=status in RETRY_STATUSES)
+                error.retry_after = _retry_after(r.headers.get("retry-after"))  # type: ignore[attr-defined]
+                raise error
+            declared = r.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise FetchError(f"response too large ({_size(int(declared))}; the limit is {_size(cap)})")
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in r.iter_bytes():
+                total += len(chunk)
+                if total > cap:
+                    raise FetchError(f"response too large (over {_size(cap)}; the limit is {_size(cap)})")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"timed out after {self.policy.deadline:g} s (response too slow)")
+                if self._cancelled():
+                    raise FetchError("cancelled")
+                chunks.append(chunk)
+            return Response(str(r.url), status, b"".join(chunks), r.headers.get("content-type", ""),
+                            r.headers.get("etag"), r.headers.get("last-modified"))
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _host_slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._hosts_lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = self._hosts[host] = threading.BoundedSemaphore(self.policy.per_host)
+            return slot
+
+    def _cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait before a retry; True when cancelled meanwhile."""
+        if self.cancel is not None:
+            return self.cancel.wait(seconds)
+        time.sleep(seconds)
+        return False
+
+
+def check_feed_url(url: str) -> str:
+    """The url, stripped, if it can be fetched at all; raises ValueError with a reason otherwise."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{url!r} is not an http(s) address")
+    if not parts.hostname:
+        raise ValueError(f"{url!r} has no host name")
+    return url
+
+
+def _check_url(url: str) -> None:
+    try:
+        check_feed_url(url)
+    except ValueError as exc:
+        raise FetchError(str(exc)) from None
+
+
+def _connect_reason(exc: BaseException, url: str) -> tuple[str, bool]:
+    """A user-facing reason for a connect error and whether trying again could help."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            temporary = cause.errno == socket.EAI_AGAIN
+            return (f"DNS lookup failed for {host}" + (" (temporary)" if temporary else ""), temporary)
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            return f"connection refused by {host}:{port}", True
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return f"DNS lookup failed for {host}", False
+    if "Connection refused" in text:
+        return f"connection refused by {host}", True
+    return f"could not connect to {host} ({text or type(exc).__name__})", True
+
+
+def _status_reason(status: int, phrase: str) -> str:
+    if status == 404:
+        return "not found (HTTP 404)"
+    if status == 410:
+        return "gone (HTTP 410): the feed was removed"
+    if status == 429:
+        return "rate limited by the server (HTTP 429)"
+    if status >= 500:
+        return f"server error (HTTP {status}{' ' + phrase if phrase else ''})"
+    return f"HTTP {status}{' ' + phrase if phrase else ''}"
+
+
+def _retry_after(value: str | None) -> float:
+    if not value:
+        return 0.0
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:.0f} kB"
+    return f"{n} bytes"
+
+
+def _short(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path) if parts.netloc else url

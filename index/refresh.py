@@ -1,0 +1,315 @@
+"""One refresh of the user's feeds: fetch, parse, complete summaries, index what is new, record outcomes.
+
+Three phases, each parallel within itself: every feed is fetched (conditionally), then every new or
+changed entry that carried only a summary has its page fetched, then everything new goes through the
+library's ordinary index path in one pass (one spaCy load, one commit). A feed's failure is recorded
+against that feed and never stops the others. Validators (ETag, Last-Modified) are saved only after
+the feed's articles are safely indexed, and are not sent when the library lacks the feed's articles
+(after ``index --rebuild``), so a 304 can never hide articles the library does not have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from .article import Article
+from .fetch import FetchError, Fetcher, FetchPolicy, Response
+from .fulltext import full_text
+from .readers.base import ReadError
+from .readers.feeds import parse
+from .subscriptions import Feed, Subscriptions
+
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+               "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
+
+
+@dataclass
+class FeedOutcome:
+    """What one feed's refresh did; ``status`` is ``ok``, ``not_modified``, ``failed`` or ``skipped``."""
+
+    name: str
+    url: str
+    status: str = "skipped"
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    partial: int = 0  # new or updated articles left with only the feed's summary
+    error: str | None = None
+    http_status: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RefreshReport:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def updated(self) -> int:
+        return sum(f.updated for f in self.feeds)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(f.unchanged for f in self.feeds)
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [f for f in self.feeds if f.failed]
+
+    def to_dict(self) -> dict:
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
+                "failed": len(self.failed), "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+                "feeds": [f.to_dict() for f in self.feeds]}
+
+
+@dataclass
+class RefreshProgress:
+    """Passed to the caller's callback. ``phase``: ``feeds``, ``pages``, ``index`` or ``done``."""
+
+    phase: str
+    done: int
+    total: int
+    feed: str = ""
+
+
+@dataclass
+class _Fetched:
+    feed: Feed
+    outcome: FeedOutcome
+    response: Response | None = None
+    articles: list[Article] = field(default_factory=list)
+    title: str = ""
+
+
+def entry_hash(article: Article) -> str:
+    """What the feed itself says about an entry; the same entry in two feeds hashes the same."""
+    h = hashlib.sha256()
+    for part in (article.title, article.body, article.url,
+                 article.published.isoformat() if article.published else ""):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+class Refresher:
+    """Driven by ``Library.refresh_feeds``; ``index`` is the library's own article indexer."""
+
+    def __init__(self, subs: Subscriptions, *, article_hash: Callable[[str], str | None],
+                 index: Callable[[list[Article]], object], policy: FetchPolicy | None = None,
+                 progress: Callable[[RefreshProgress], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        self.subs = subs
+        self.article_hash = article_hash
+        self.index = index
+        self.policy = policy or FetchPolicy()
+        self.progress = progress or (lambda p: None)
+        self.cancel = cancel or threading.Event()
+
+    def run(self, feeds: Sequence[Feed]) -> RefreshReport:
+        started = time.perf_counter()
+        report = RefreshReport()
+        with Fetcher(self.policy, cancel=self.cancel) as fetcher:
+            fetched = self._fetch_feeds(fetcher, list(feeds))
+            report.feeds = [f.outcome for f in fetched]
+            fresh = self._select(fetched)
+            fresh = self._complete(fetcher, fresh)
+        if not self.cancel.is_set():
+            self._index_and_record(fetched, fresh)
+        report.interrupted = self.cancel.is_set()
+        self.progress(RefreshProgress("done", len(feeds), len(feeds)))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- phase 1: feeds ----------------------------------------------------------------------------
+    def _fetch_feeds(self, fetcher: Fetcher, feeds: list[Feed]) -> list[_Fetched]:
+        # Validators only when the library holds everything the feed last carried (not after a rebuild).
+        conditional = {f.id: self._library_has(f) for f in feeds}
+        done = 0
+        self.progress(RefreshProgress("feeds", 0, len(feeds)))
+        lock = threading.Lock()
+
+        def one(feed: Feed) -> _Fetched:
+            nonlocal done
+            result = self._fetch_one(fetcher, feed, conditional[feed.id])
+            with lock:
+                done += 1
+                self.progress(RefreshProgress("feeds", done, len(feeds), feed.name))
+            return result
+
+        with ThreadPoolExecutor(max_workers=max(1, min(self.policy.concurrency, len(feeds) or 1))) as pool:
+            return list(pool.map(one, feeds))
+
+    def _library_has(self, feed: Feed) -> bool:
+        ids = self.subs.entry_ids(feed.id)
+        return bool(ids) and all(self.article_hash(i) is not None for i in ids)
+
+    def _fetch_one(self, fetcher: Fetcher, feed: Feed, conditional: bool) -> _Fetched:
+        out = _Fetched(feed, FeedOutcome(feed.name, feed.url))
+        if self.cancel.is_set():
+            return out
+        try:
+            response = fetcher.get(feed.url, etag=feed.etag if conditional else None,
+                                   last_modified=feed.last_modified if conditional else None, accept=FEED_ACCEPT)
+        except FetchError as exc:
+            return self._failed(out, str(exc), exc.status)
+        out.response = response
+        out.outcome.http_status = response.status
+        if response.not_modified:
+            out.outcome.status = "not_modified"
+            out.outcome.unchanged = feed.articles
+            return out
+        html = _html_page(response)
+        if html is not None:
+            return self._failed(out, html, response.status)
+        try:
+            result = parse(response.body, location=feed.url, source_key=_source_key(feed), path=feed.url)
+        except ReadError as exc:
+            return self._failed(out, str(exc), response.status)
+        except Exception as exc:  # a parser bug on hostile bytes must stay this feed's problem
+            return self._failed(out, f"could not be parsed ({type(exc).__name__}: {exc})", response.status)
+        broken = next((w for w in result.warnings if w.startswith("malformed feed")), None)
+        if broken and not result.articles:
+            return self._failed(out, "not a valid feed: " + broken.split(": ", 1)[-1], response.status)
+        out.outcome.status = "ok"
+        out.outcome.warnings.extend(result.warnings)
+        out.articles = result.articles
+        out.title = result.articles[0].source if result.articles else ""
+        if out.title:
+            out.outcome.name = self.subs.adopt_title(feed.id, out.title)
+        return out
+
+    def _failed(self, out: _Fetched, reason: str, status: int | None) -> _Fetched:
+        out.outcome.status = "failed"
+        out.outcome.error = reason
+        out.outcome.http_status = status
+        if reason != "cancelled":
+            self.subs.record_failure(out.feed.id, reason, status=status)
+        else:
+            out.outcome.status = "skipped"
+        return out
+
+    # -- choosing what to (re)index ----------------------------------------------------------------
+    def _select(self, fetched: list[_Fetched]) -> list[tuple[_Fetched, Article, str]]:
+        """New or changed entries, each once even when several feeds carry it (the first feed wins)."""
+        claimed: set[str] = set()
+        fresh = []
+        all_ids = [a.id for f in fetched for a in f.articles]
+        known = self.subs.entry_hashes(all_ids)
+        for f in fetched:
+            for article in f.articles:
+                if article.id in claimed:
+                    f.outcome.unchanged += 1
+                    continue
+                claimed.add(article.id)
+                digest = entry_hash(article)
+                if known.get(article.id) == digest and self.article_hash(article.id) is not None:
+                    f.outcome.unchanged += 1
+                    continue
+                stamped = replace(article, source=f.outcome.name, source_key=_source_key(f.feed), path=f.feed.url,
+                                  fetched=_now())
+                fresh.append((f, stamped, digest))
+        return fresh
+
+    # -- phase 2: article pages --------------------------------------------------------------------
+    def _complete(self, fetcher: Fetcher, fresh: list[tuple[_Fetched, Article, str]]):
+        todo = [i for i, (_, a, _) in enumerate(fresh) if a.partial and a.url.startswith(("http://", "https://"))]
+        if not todo or self.cancel.is_set():
+            return fresh
+        done = 0
+        lock = threading.Lock()
+        self.progress(RefreshProgress("pages", 0, len(todo)))
+
+        def one(i: int) -> None:
+            nonlocal done
+            f, article, digest = fresh[i]
+            if self.cancel.is_set():
+                return
+            completed, problem = full_text(fetcher, article)
+            with lock:
+                fresh[i] = (f, completed, digest)
+                if problem:
+                    f.outcome.warnings.append(problem)
+                done += 1
+                self.progress(RefreshProgress("pages", done, len(todo), f.feed.name))
+
+        with ThreadPoolExecutor(max_workers=max(1, min(self.policy.concurrency, len(todo)))) as pool:
+            list(pool.map(one, todo))
+        return fresh
+
+    # -- phase 3: index, then record ---------------------------------------------------------------
+    def _index_and_record(self, fetched: list[_Fetched], fresh: list[tuple[_Fetched, Article, str]]) -> None:
+        before = {a.id: self.article_hash(a.id) for _, a, _ in fresh}
+        if fresh:
+            self.progress(RefreshProgress("index", 0, len(fresh)))
+            self.index([a for _, a, _ in fresh])
+        stored = []
+        for f, article, digest in fresh:
+            now_hash = self.article_hash(article.id)
+            if now_hash is None:  # not indexed (interrupted): the next refresh tries again
+                continue
+            stored.append((article.id, digest, article.partial))
+            if before[article.id] is None:
+                f.outcome.new += 1
+            elif before[article.id] == now_hash:
+                f.outcome.unchanged += 1
+            else:
+                f.outcome.updated += 1
+            if article.partial:
+                f.outcome.partial += 1
+        self.subs.put_entries(stored)
+        for f in fetched:
+            if f.outcome.status == "ok":
+                self.subs.set_membership(f.feed.id, [a.id for a in f.articles])
+            if f.outcome.status in ("ok", "not_modified") and f.response is not None:
+                self.subs.record_success(f.feed.id, status=f.response.status, etag=f.response.etag,
+                                         last_modified=f.response.last_modified)
+
+
+_FEED_LINK = re.compile(
+    rb"""<link\b[^>]*\btype=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.IGNORECASE)
+_HREF = re.compile(rb"""\bhref=["']([^"']+)["']""", re.IGNORECASE)
+
+
+def _html_page(response: Response) -> str | None:
+    """A reason when the address gave a web page rather than a feed (naming the page's feed if it links one)."""
+    kind = response.content_type.split(";")[0].strip().lower()
+    head = response.body[:1024].lstrip().lower()
+    if kind not in ("text/html", "application/xhtml+xml") and not head.startswith((b"<!doctype html", b"<html")):
+        return None
+    if re.search(rb"<(rss|feed|rdf:rdf)\b", response.body[:4096], re.IGNORECASE):
+        return None  # a feed served with the wrong type
+    reason = "not a feed: the address returned an HTML page"
+    link = _FEED_LINK.search(response.body[:200_000])
+    href = _HREF.search(link.group(0)) if link else None
+    if href:
+        from urllib.parse import urljoin
+
+        reason += f" (its feed may be at {urljoin(response.url, href.group(1).decode('utf-8', 'replace'))})"
+    return reason
+
+
+def _source_key(feed: Feed) -> str:
+    return f"feed:{feed.url}"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
