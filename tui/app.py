@@ -1,0 +1,148 @@
+"""The Textual reader: takes an open Library, shows the main screen, indexes in the background.
+
+Indexing always runs in a child process (``index_in_subprocess``) driven from a thread worker, so spaCy
+never loads into the reader and named-entity work never competes with the UI for the GIL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from ..index.config import Settings
+from .keys import KEYS
+from .screens.main import TYPE_CYCLE, MainScreen
+
+
+class NewsReader(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "newsreader"
+    ENABLE_COMMAND_PALETTE = True
+
+    @dataclass
+    class Indexing(Message):
+        """One event relayed from the indexing child process."""
+
+        event: dict
+
+        def can_replace(self, message: Message) -> bool:
+            return (isinstance(message, NewsReader.Indexing) and message.event.get("event") == "progress"
+                    and self.event.get("event") == "progress")
+
+    def __init__(self, library, *, index_paths: Sequence[str] = (), settings: Settings | None = None,
+                 seed: bool = True) -> None:
+        super().__init__()
+        self.library = library
+        self.settings = settings or library.settings
+        self.index_paths = list(index_paths)
+        self.seed = seed
+        self.problems: list[str] = list(self.settings.problems)
+
+    # -- start-up ----------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._apply_keymap(self.settings.keys)
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        elif self.settings.theme:
+            self.problems.append(f"unknown theme {self.settings.theme!r} in the config; using the default")
+        self.push_screen(MainScreen(self.library))
+        for problem in self.problems:
+            self.notify(problem, severity="warning", markup=False, timeout=8)
+        if self.library.readonly:
+            self.notify("This library is read-only: reading works, stars and indexing do not.", markup=False)
+        if self.index_paths or (self.seed and not self.library.readonly):
+            self.start_indexing(self.index_paths, seed=self.seed)
+
+    def _apply_keymap(self, keys: dict[str, str]) -> None:
+        known = {k.id for k in KEYS}
+        unknown = sorted(set(keys) - known)
+        if unknown:
+            self.problems.append(f"config [keys]: no binding called {', '.join(unknown)}; "
+                                 f"see the help screen (?) for the ids")
+        self.set_keymap({k: v for k, v in keys.items() if k in known})
+
+    @property
+    def main(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # -- indexing ----------------------------------------------------------------------------------
+    def start_indexing(self, paths: Iterable[str] = (), *, seed: bool = False, rebuild: bool = False) -> None:
+        if self.library.readonly:
+            self.notify("This library is read-only; it cannot be indexed from here.", severity="error")
+            return
+        self._index(list(paths), seed, rebuild)
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _index(self, paths: list[str], seed: bool, rebuild: bool) -> None:
+        from ..index.worker import index_in_subprocess
+
+        if not paths and not rebuild and not (seed and not self.library.was_seeded()):
+            return
+        worker = get_current_worker()
+        self.post_message(self.Indexing({"event": "start"}))
+        final = index_in_subprocess(str(self.library.paths.home), paths, seed=seed, rebuild=rebuild,
+                                    on_event=lambda e: self.post_message(self.Indexing(e)),
+                                    cancel=worker.cancelled_event)
+        if not worker.is_cancelled:
+            self.post_message(self.Indexing(dict(final, final=True)))
+
+    @on(Indexing)
+    def _indexing(self, message: Indexing) -> None:
+        event = message.event
+        main = self.main
+        if event.get("final"):
+            if event.get("event") == "error":
+                self.notify(f"Indexing failed: {event.get('message')}", severity="error", markup=False, timeout=10)
+            else:
+                report = event.get("report") or {}
+                failed = report.get("failed") or []
+                added = report.get("added", 0)
+                text = f"Indexed: {added} new, {report.get('updated', 0)} updated, {report.get('removed', 0)} removed"
+                if failed:
+                    text += f"; {len(failed)} file{'s' if len(failed) != 1 else ''} failed (newsreader index lists why)"
+                self.notify(text, markup=False, severity="warning" if failed else "information")
+            if main is not None:
+                main.indexing_event({"event": "finished"})
+        elif main is not None and event.get("event") != "done":
+            main.indexing_event(event)
+
+    # -- the command palette -----------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        if main is None:
+            return
+        yield SystemCommand("Re-index library", "Index every folder again, picking up new and changed files",
+                            lambda: self.start_indexing(self.library.state.roots() or [], seed=True))
+        yield SystemCommand("Rebuild library", "Throw the index away and rebuild it from every source folder",
+                            lambda: self.start_indexing([], rebuild=True))
+        for index, (name, _) in enumerate(TYPE_CYCLE):
+            yield SystemCommand(f"Entity types: {name}", "Highlight and list only these entities",
+                                lambda i=index: main.set_type_index(i))
+        for name, query in self.library.state.saved_searches():
+            yield SystemCommand(f"Saved search: {name}", query,
+                                lambda q=query: main.query_one("#search").set_query(q))
+        for key in KEYS:
+            if key.scope == "app" and key.id not in ("next_pane", "previous_pane", "escape", "quit"):
+                yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
+
+
+def run_reader(library, *, index_paths: list[str] | None = None) -> int:
+    """Run the reader until the user quits; returns the exit status."""
+    app = NewsReader(library, index_paths=index_paths or [])
+    try:
+        result = app.run()
+    finally:
+        library.close()
+    if app.return_code:
+        return app.return_code
+    return result if isinstance(result, int) else 0

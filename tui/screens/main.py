@@ -1,0 +1,459 @@
+"""The reader's main screen: search bar, article list, article view and entity pane, and the flows between them.
+
+Every engine call that touches the index runs in a thread worker which posts a message back; handlers
+on the UI thread are the only code that changes widgets. Reading state (read/star) is a one-row SQLite
+write, done inline so the list updates at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from ...index.errors import NewsreaderError
+from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult
+from ..keys import KEYS, bindings, key_label
+from ..urls import web_url
+from ..widgets.article_list import ArticleList
+from ..widgets.article_view import ArticleView
+from ..widgets.empty import EmptyLibrary
+from ..widgets.entity_pane import EntityPane
+from ..widgets.index_status import IndexStatus
+from ..widgets.search_bar import SearchBar
+
+PAGE = 50
+# What ``t`` steps through: all types, then one kind at a time, then highlighting off.
+TYPE_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
+    ("all entity types", None),
+    ("people", frozenset({"PERSON"})),
+    ("organisations", frozenset({"ORG"})),
+    ("places", frozenset({"GPE", "LOC", "FAC"})),
+    ("groups", frozenset({"NORP"})),
+    ("dates", frozenset({"DATE", "TIME"})),
+    ("no entity highlighting", frozenset()),
+)
+
+
+class MainScreen(Screen):
+    BINDINGS = bindings("app")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    # -- messages from workers ---------------------------------------------------------------------
+    @dataclass
+    class SearchDone(Message):
+        result: SearchResult
+        flags: dict
+        offset: int
+        spans: list | None  # hits in the open article, when one is open
+
+    @dataclass
+    class ArticleLoaded(Message):
+        view: Article
+        hits: list
+        entities: list[ArticleEntity]
+        flags: tuple[bool, bool]
+
+    @dataclass
+    class LibraryEntities(Message):
+        entities: list[EntitySummary]
+
+    @dataclass
+    class DetailLoaded(Message):
+        detail: EntityDetail | None
+        name: str
+
+    @dataclass
+    class RelatedLoaded(Message):
+        title: str
+        hits: list[Hit]
+
+    @dataclass
+    class Failed(Message):
+        text: str
+
+    def __init__(self, library) -> None:
+        super().__init__()
+        self.library = library
+        self.query_text = ""
+        self.article: Article | None = None
+        self.entity_filter: tuple[str, str] | None = None  # (entity key, the query that filters to it)
+        self.type_index = 0
+        self.empty = False
+        self.indexing = False
+
+    def compose(self):
+        yield SearchBar(id="search")
+        with Horizontal(id="panes"):
+            yield ArticleList(id="articles")
+            yield ArticleView(id="article")
+            yield EntityPane(id="entities")
+        yield EmptyLibrary(id="empty", markup=False)
+        yield IndexStatus(id="index-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#articles").border_title = "Articles"
+        self.query_one("#article").border_title = "Article"
+        self.query_one("#entities").border_title = "Entities"
+        self.query_one("#empty").display = False
+        self.query_one("#index-status").display = False
+        self.query_one(ArticleList).focus()
+        self.run_search("")
+
+    # -- helpers -----------------------------------------------------------------------------------
+    @property
+    def labels(self) -> set[str] | None:
+        chosen = TYPE_CYCLE[self.type_index][1]
+        return None if chosen is None else set(chosen)
+
+    @property
+    def focus_key(self) -> str | None:
+        if self.entity_filter and self.entity_filter[1] == self.query_text:
+            return self.entity_filter[0]
+        return None
+
+    def _key(self, key_id: str) -> str:
+        key = next(k for k in KEYS if k.id == key_id)
+        return key_label(key, getattr(self.app, "_keymap", {}))
+
+    def _target(self) -> tuple[str, str] | None:
+        """(id, url) of what a star/read/open-url key acts on: the highlighted row while the list has focus,
+        else the open article."""
+        articles = self.query_one(ArticleList)
+        hit = articles.current
+        if self.article is not None and (not articles.has_focus or hit is None or hit.id == self.article.id):
+            return self.article.id, self.article.url
+        return (hit.id, hit.url) if hit else None
+
+    # -- searching ---------------------------------------------------------------------------------
+    def run_search(self, query: str, offset: int = 0) -> None:
+        self.query_text = query
+        if offset == 0:
+            self.query_one(SearchBar).show_status(total=None, busy=True)
+        self._search(query, offset, self.article.id if self.article else None)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str, offset: int, open_id: str | None) -> None:
+        sort = "relevance" if query.strip() else "date"
+        result = self.library.search(query, limit=PAGE, offset=offset, sort=sort)
+        flags = self.library.flags([h.id for h in result.hits])
+        spans = None
+        if open_id and offset == 0 and not result.error:
+            try:
+                spans = self.library.match_spans(open_id, query) if query.strip() else []
+            except NewsreaderError:
+                spans = []
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SearchDone(result, flags, offset, spans))
+
+    @on(SearchDone)
+    def _search_done(self, message: SearchDone) -> None:
+        result = message.result
+        if result.query != self.query_text:
+            return
+        bar = self.query_one(SearchBar)
+        articles = self.query_one(ArticleList)
+        bar.show_status(total=None if result.error else result.total, error=result.error,
+                        corrected=result.corrected, accept_key=self._key("accept_correction"))
+        self.refresh_bindings()
+        if result.error:
+            return
+        if message.offset:
+            articles.extend(list(result.hits), message.flags)
+        else:
+            keep = articles.current.id if articles.current else None
+            articles.show(list(result.hits), message.flags, total=result.total, searching=bool(result.query.strip()),
+                          keep=keep)
+            articles.border_title = f"Articles ({result.total})" if result.query.strip() else "Articles"
+            self._set_empty(not result.query.strip() and result.total == 0)
+        if message.spans is not None:
+            view = self.query_one(ArticleView)
+            view.restyle(hits=message.spans, focus_key=self.focus_key)
+            self._update_position()
+
+    def _set_empty(self, empty: bool) -> None:
+        self.empty = empty
+        self.query_one("#panes").display = not empty
+        notice = self.query_one(EmptyLibrary)
+        notice.display = empty
+        if empty:
+            notice.show(str(self.library.home), indexing=self.indexing, readonly=self.library.readonly)
+
+    @on(SearchBar.Changed)
+    def _query_changed(self, message: SearchBar.Changed) -> None:
+        self.run_search(message.query)
+        if message.submitted:
+            self.query_one(ArticleList).focus()
+
+    @on(ArticleList.NeedMore)
+    def _more(self, message: ArticleList.NeedMore) -> None:
+        self.run_search(self.query_text, offset=message.offset)
+
+    # -- opening an article ------------------------------------------------------------------------
+    @on(ArticleList.Chosen)
+    def _chosen(self, message: ArticleList.Chosen) -> None:
+        self.open_article(message.article_id)
+
+    @on(EntityPane.ArticleChosen)
+    def _chosen_from_pane(self, message: EntityPane.ArticleChosen) -> None:
+        self.open_article(message.article_id)
+
+    def open_article(self, article_id: str) -> None:
+        self._load_article(article_id, self.query_text)
+
+    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
+    def _load_article(self, article_id: str, query: str) -> None:
+        try:
+            view = self.library.article(article_id)
+            hits = self.library.match_spans(article_id, query) if query.strip() else []
+            entities = self.library.article_entities(article_id)
+        except NewsreaderError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        read, starred = self.library.flags([article_id]).get(article_id, (False, False))
+        if not self.library.readonly and not self.library.state.readonly:
+            try:
+                self.library.mark_read(article_id)
+                read = True
+            except NewsreaderError:
+                pass
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ArticleLoaded(view, hits, entities, (read, starred)))
+
+    @on(ArticleLoaded)
+    async def _article_loaded(self, message: ArticleLoaded) -> None:
+        self.article = message.view
+        view = self.query_one(ArticleView)
+        await view.show(message.view, hits=message.hits, focus_key=self.focus_key, labels=self.labels)
+        self.query_one(EntityPane).set_article_entities(message.entities)
+        self.query_one(ArticleList).set_flags(message.view.id, *message.flags)
+        self._update_position()
+        if self.focus_key:
+            view.step_mention(1)
+        elif message.hits:
+            view.step_hit(1)
+        self._update_position()
+        self.refresh_bindings()
+
+    def _update_position(self) -> None:
+        view = self.query_one(ArticleView)
+        parts = [p for p in (f"{len(view.hits)} hits" if view.hits else "", view.position) if p]
+        view.border_subtitle = " · ".join(parts)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.notify(message.text, severity="error", markup=False)
+
+    # -- entities ----------------------------------------------------------------------------------
+    @on(EntityPane.EntityChosen)
+    def _entity_chosen(self, message: EntityPane.EntityChosen) -> None:
+        self.filter_by_entity(message.entity)
+
+    def filter_by_entity(self, entity: EntitySummary | ArticleEntity) -> None:
+        query = self.library.entity_query(entity)
+        self.entity_filter = (entity.key, query)
+        self.query_one(SearchBar).set_query(query)
+        self.query_one(ArticleView).restyle(focus_key=entity.key)
+        pane = self.query_one(EntityPane)
+        if pane.mode in ("library", "detail"):
+            self._load_detail(entity.key, entity.name)
+
+    @work(thread=True, exclusive=True, group="entities", exit_on_error=False)
+    def _load_detail(self, key: str, name: str) -> None:
+        self.post_message(self.DetailLoaded(self.library.entity(key), name))
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        if message.detail is None:
+            self.notify(f"No entity called {message.name!r} in this library.", markup=False)
+            return
+        self.query_one(EntityPane).set_detail(message.detail)
+
+    @work(thread=True, exclusive=True, group="entities", exit_on_error=False)
+    def _load_library_entities(self) -> None:
+        self.post_message(self.LibraryEntities(self.library.entities(limit=300)))
+
+    @on(LibraryEntities)
+    def _library_entities(self, message: LibraryEntities) -> None:
+        self.query_one(EntityPane).set_library(message.entities)
+
+    # -- actions (every one is a Binding in keys.py) -----------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept_correction":
+            return bool(self.is_mounted and self.query_one(SearchBar).correction)
+        if action in ("next_hit", "previous_hit"):
+            return None if self.article is None or not self.query_one(ArticleView).hits else True
+        return True
+
+    def action_focus_search(self) -> None:
+        self.query_one(SearchBar).input.focus()
+
+    def action_escape(self) -> None:
+        bar = self.query_one(SearchBar)
+        pane = self.query_one(EntityPane)
+        if bar.input.has_focus:
+            self.query_one(ArticleList).focus()
+        elif self.query_text:
+            self.entity_filter = None
+            self.query_one(ArticleView).restyle(focus_key=None)
+            bar.set_query("")
+            if pane.mode == "detail":
+                pane.set_mode("library")
+        elif pane.mode == "detail":
+            pane.set_mode("library")
+        if self.has_class("-show-entities") and not bar.input.has_focus:
+            self.remove_class("-show-entities")
+
+    def action_accept_correction(self) -> None:
+        bar = self.query_one(SearchBar)
+        if bar.correction:
+            bar.set_query(bar.correction)
+
+    def action_next_hit(self) -> None:
+        self._step("hit", 1)
+
+    def action_previous_hit(self) -> None:
+        self._step("hit", -1)
+
+    def action_next_mention(self) -> None:
+        self._step("mention", 1)
+
+    def action_previous_mention(self) -> None:
+        self._step("mention", -1)
+
+    def _step(self, what: str, step: int) -> None:
+        view = self.query_one(ArticleView)
+        if self.article is None:
+            self.notify("Open an article first (enter).")
+            return
+        moved = view.step_hit(step) if what == "hit" else view.step_mention(step)
+        if not moved:
+            self.notify("No search hits in this article." if what == "hit" else "No entity mentions to visit.")
+        self._update_position()
+
+    def action_entity_pane(self) -> None:
+        pane = self.query_one(EntityPane)
+        if self.has_class("-narrow") and not self.has_class("-show-entities"):
+            self.add_class("-show-entities")
+            pane.options.focus()
+            return
+        if not pane.options.has_focus:
+            pane.options.focus()
+            return
+        if pane.mode == "article":
+            pane.set_mode("library")
+            self._load_library_entities()
+        else:
+            pane.set_mode("article")
+
+    def action_related(self) -> None:
+        if self.article is None:
+            self.notify("Open an article first (enter).")
+            return
+        self._load_related(self.article.id, self.article.title)
+
+    @work(thread=True, exclusive=True, group="related", exit_on_error=False)
+    def _load_related(self, article_id: str, title: str) -> None:
+        try:
+            hits = self.library.related(article_id)
+        except NewsreaderError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.RelatedLoaded(title, hits))
+
+    @on(RelatedLoaded)
+    def _related_loaded(self, message: RelatedLoaded) -> None:
+        from .related import RelatedScreen
+
+        def chosen(article_id: str | None) -> None:
+            if article_id:
+                self.open_article(article_id)
+
+        self.app.push_screen(RelatedScreen(message.title, message.hits), chosen)
+
+    def _write_state(self, fn, *args) -> bool:
+        try:
+            fn(*args)
+            return True
+        except NewsreaderError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return False
+
+    def action_toggle_star(self) -> None:
+        target = self._target()
+        if target is None:
+            return
+        articles = self.query_one(ArticleList)
+        read, starred = articles.flags.get(target[0], (False, False))
+        if self._write_state(self.library.set_starred, target[0], not starred):
+            articles.set_flags(target[0], read, not starred)
+
+    def action_toggle_read(self) -> None:
+        target = self._target()
+        if target is None:
+            return
+        articles = self.query_one(ArticleList)
+        read, starred = articles.flags.get(target[0], (False, False))
+        if self._write_state(self.library.mark_read, target[0], not read):
+            articles.set_flags(target[0], not read, starred)
+
+    def action_save_search(self) -> None:
+        from .save_search import SaveSearchScreen
+
+        query = self.query_text.strip()
+        if not query:
+            self.notify("Type a search first (/), then save it.")
+            return
+
+        def save(name: str | None) -> None:
+            if name and self._write_state(self.library.state.save_search, name, query):
+                self.notify(f"Saved search {name!r}.", markup=False)
+
+        self.app.push_screen(SaveSearchScreen(query), save)
+
+    def action_open_url(self) -> None:
+        target = self._target()
+        url = web_url(target[1]) if target else None
+        if url is None:
+            self.notify("This article has no web address to open." if target else "No article chosen.")
+            return
+        self.app.open_url(url)
+
+    def action_cycle_types(self) -> None:
+        self.set_type_index((self.type_index + 1) % len(TYPE_CYCLE))
+
+    def set_type_index(self, index: int) -> None:
+        self.type_index = index
+        self.query_one(ArticleView).restyle(labels=self.labels)
+        self.query_one(EntityPane).set_labels(self.labels)
+        self.notify(f"Showing {TYPE_CYCLE[index][0]}.", timeout=2)
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        self.app.exit(0)
+
+    # -- indexing (driven by the app) --------------------------------------------------------------
+    def indexing_event(self, event: dict) -> None:
+        status = self.query_one(IndexStatus)
+        kind = event.get("event")
+        if kind in ("start", "progress", "waiting"):
+            if not self.indexing:
+                self.indexing = True
+                status.display = True
+                if self.empty:
+                    self._set_empty(True)
+            status.update_event(event)
+        else:
+            self.indexing = False
+            status.display = False
+            self.run_search(self.query_text)

@@ -1,0 +1,141 @@
+"""The article list: one multi-line entry per article, pages loaded as the cursor nears the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...index.models import Hit
+from ..keys import bindings
+from ..render import marked, safe
+
+UNREAD = "●"
+STAR = "★"
+
+
+def hit_date(hit: Hit) -> str:
+    """Only a real publication date is shown; the file's mtime says nothing a reader cares about."""
+    return hit.published.strftime("%Y-%m-%d") if hit.published else ""
+
+
+def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Table:
+    """How one article looks in the list: markers in a narrow column so the text hangs beside them.
+
+    Everything from the article goes in as plain ``Text``, never as markup.
+    """
+    grid = Table.grid(padding=0, expand=True)
+    grid.add_column(width=2, no_wrap=True)
+    grid.add_column(ratio=1)
+    marks = Text()
+    marks.append(UNREAD if not read else " ", style="bold #5fafff")
+    marks.append("\n")
+    marks.append(STAR if starred else " ", style="bold #ffd75f")
+    body = marked(safe(hit.title) or "(untitled)", hit.title_highlights, "underline")
+    if not read:
+        body.stylize("bold")
+    meta = " · ".join(x for x in (safe(hit.source), hit_date(hit), f"{hit.words} words" if hit.words else "") if x)
+    if meta:
+        body.append("\n")
+        body.append(meta, style="dim")
+    if searching and hit.snippet:
+        body.append("\n")
+        snippet = marked(safe(hit.snippet).replace("\n", " "), hit.highlights, "bold #ffd75f")
+        snippet.stylize("italic")
+        body.append_text(snippet)
+    body.append("\n")
+    grid.add_row(marks, body)
+    return grid
+
+
+class ArticleList(OptionList):
+    BINDINGS = bindings("list")
+
+    @dataclass
+    class Chosen(Message):
+        """The user opened an article (enter or click)."""
+
+        article_id: str
+
+    @dataclass
+    class NeedMore(Message):
+        """The cursor is near the end of what is loaded and more results exist."""
+
+        offset: int
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.hits: list[Hit] = []
+        self.flags: dict[str, tuple[bool, bool]] = {}
+        self.total = 0
+        self.searching = False
+        self._asked_for: int | None = None
+
+    # -- data in -----------------------------------------------------------------------------------
+    def show(self, hits: list[Hit], flags: dict[str, tuple[bool, bool]], *, total: int, searching: bool,
+             keep: str | None = None) -> None:
+        """Replace the list; ``keep`` re-highlights that article if it is still listed."""
+        self.hits, self.total, self.searching = list(hits), total, searching
+        self.flags = dict(flags)
+        self._asked_for = None
+        self.set_options(self._option(h) for h in self.hits)
+        ids = [h.id for h in self.hits]
+        if self.hits:
+            self.highlighted = ids.index(keep) if keep in ids else 0
+            self.scroll_to_highlight()
+
+    def extend(self, hits: list[Hit], flags: dict[str, tuple[bool, bool]]) -> None:
+        known = {h.id for h in self.hits}
+        new = [h for h in hits if h.id not in known]
+        self.flags.update(flags)
+        self.hits.extend(new)
+        self.add_options(self._option(h) for h in new)
+        self._asked_for = None
+
+    def set_flags(self, article_id: str, read: bool, starred: bool) -> None:
+        self.flags[article_id] = (read, starred)
+        for i, h in enumerate(self.hits):
+            if h.id == article_id:
+                self.replace_option_prompt_at_index(i, self._prompt(h))
+
+    def _prompt(self, hit: Hit) -> Table:
+        read, starred = self.flags.get(hit.id, (False, False))
+        return entry(hit, read=read, starred=starred, searching=self.searching)
+
+    def _option(self, hit: Hit) -> Option:
+        return Option(self._prompt(hit), id=hit.id)
+
+    @property
+    def current(self) -> Hit | None:
+        if self.highlighted is None or not 0 <= self.highlighted < len(self.hits):
+            return None
+        return self.hits[self.highlighted]
+
+    # -- events ------------------------------------------------------------------------------------
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        if highlighted is not None and highlighted >= len(self.hits) - 5:
+            self._want_more()
+
+    def _want_more(self) -> None:
+        if len(self.hits) < self.total and self._asked_for != len(self.hits):
+            self._asked_for = len(self.hits)
+            self.post_message(self.NeedMore(len(self.hits)))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self.max_scroll_y and new >= self.max_scroll_y - 2:
+            self._want_more()
+
+    def action_last(self) -> None:
+        super().action_last()
+        self._want_more()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(event.option.id))
