@@ -284,6 +284,18 @@ class Catalog:
             ).fetchall()
         return [(EntityRow(*r[:5], tuple(json.loads(r[5]))), r[6]) for r in rows]
 
+    def articles_sharing(self, keys, exclude: str = "") -> list[tuple[str, str, int]]:
+        """(article id, key, mentions) for every other article that mentions one of ``keys``."""
+        keys = list(keys)
+        out: list[tuple[str, str, int]] = []
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                out += self.db.execute(
+                    f"""SELECT article_id, key, sum(count) FROM mentions WHERE key IN ({','.join('?' * len(chunk))})
+                        AND article_id != ? GROUP BY article_id, key""", (*chunk, exclude)).fetchall()
+        return out
+
     def keys_of(self, article_id: str) -> list[tuple[str, int]]:
         with self._lock:
             return self.db.execute(
