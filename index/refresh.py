@@ -156,7 +156,11 @@ class Refresher:
             return result
 
         with ThreadPoolExecutor(max_workers=max(1, min(self.policy.concurrency, len(feeds) or 1))) as pool:
-            return list(pool.map(one, feeds))
+            try:
+                return list(pool.map(one, feeds))
+            except BaseException:  # Ctrl-C: tell the workers to stop so the pool's shutdown is quick
+                self.cancel.set()
+                raise
 
     def _library_has(self, feed: Feed) -> bool:
         ids = self.subs.entry_ids(feed.id)
@@ -252,7 +256,11 @@ class Refresher:
                 self.progress(RefreshProgress("pages", done, len(todo), f.feed.name))
 
         with ThreadPoolExecutor(max_workers=max(1, min(self.policy.concurrency, len(todo)))) as pool:
-            list(pool.map(one, todo))
+            try:
+                list(pool.map(one, todo))
+            except BaseException:
+                self.cancel.set()
+                raise
         return fresh
 
     # -- phase 3: index, then record ---------------------------------------------------------------
