@@ -36,6 +36,8 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests the server was answering at once
         self._lock = threading.Lock()
         server = self
 
@@ -45,6 +47,15 @@ class FeedServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 with server._lock:
                     server.requests.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    self._route()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _route(self) -> None:
                 route = server.routes.get(self.path)
                 try:
                     if route is None:

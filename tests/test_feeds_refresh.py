@@ -245,3 +245,21 @@ def test_add_rejects_duplicates(library):
     auto = library.add_feed("http://news.invalid/c.xml")
     assert auto.name == "news.invalid" and auto.state == "new"
     assert library.add_feed("http://news.invalid/d.xml").name == "news.invalid (2)"
+
+
+def test_requests_to_one_host_are_bounded(server, library):
+    from dataclasses import replace
+
+    for n in range(6):
+        library.add_feed(server.add(f"/f{n}.xml", rss(f"Feed {n}", []), delay=0.15), name=f"f{n}")
+    report = library.refresh_feeds(policy=replace(POLICY, concurrency=8, per_host=2))
+    assert not report.failed
+    assert server.most_in_flight == 2
+
+
+def test_rate_limited_feed_is_retried_then_reported(server, library):
+    url = server.add("/busy.xml", "slow down", status=429, content_type="text/plain", headers={"Retry-After": "0"})
+    library.add_feed(url)
+    report = library.refresh_feeds(policy=POLICY)
+    assert report.feeds[0].error == "rate limited by the server (HTTP 429)"
+    assert len(server.hits("/busy.xml")) == 3
