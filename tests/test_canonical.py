@@ -131,6 +131,19 @@ def test_short_mentions_resolve_to_the_full_name_in_the_same_article():
         (s.start, s.end, s.text) for s in spans_of(SEED_LIKE, SEED_MENTIONS)]
 
 
+def test_pairs_of_places_split_into_the_two_places():
+    text = "U.S.-India ties grew as U.S.-China talks stalled; India and China met. Hewlett-Packard and Coca-Cola " \
+           "and the Rolls-Royce plant in Derby-Acme."
+    out = canonicalise(spans_of(text, [
+        ("U.S.-India", "ORG"), ("U.S.-China", "GPE"), ("India", "GPE"), ("China", "GPE"),
+        ("Hewlett-Packard", "ORG"), ("Coca-Cola", "ORG"), ("Rolls-Royce", "ORG"), ("Derby-Acme", "GPE")]))
+    assert [(s.text, s.key, s.label) for s in out[:4]] == [
+        ("U.S.", "united states", "GPE"), ("India", "india", "GPE"),
+        ("U.S.", "united states", "GPE"), ("China", "china", "GPE")]
+    assert [text[s.start:s.end] for s in out[:4]] == ["U.S.", "India", "U.S.", "China"]
+    assert [s.key for s in out[6:]] == ["hewlett-packard", "coca-cola", "rolls-royce", "derby-acme"]
+
+
 def test_a_full_name_later_in_the_article_also_counts():
     text = "Esper arrived first. Later, U.S. Secretary of Defense Mark T. Esper spoke."
     out = canonicalise(spans_of(text, [("Esper", "PERSON"), ("Mark T. Esper", "PERSON")]))
@@ -233,7 +246,8 @@ def test_display_name_and_alias_list():
 # -- properties over any article ---------------------------------------------------------------------
 
 WORDS = ["Mark Esper", "Esper", "Mark T. Esper", "Pompeo", "Mike Pompeo", "US", "U.S.", "the U.S.", "China's",
-         "Smith", "John Smith", "Anna Smith", "State", "60,000", "Monday", "Britain"]
+         "Smith", "John Smith", "Anna Smith", "State", "60,000", "Monday", "Britain", "U.S.-China", "China",
+         "Hewlett-Packard"]
 LABELS = ["PERSON", "ORG", "GPE", "LOC", "NORP", "CARDINAL", "DATE"]
 
 
@@ -243,14 +257,18 @@ def test_canonicalise_keeps_offsets_and_gives_one_label_per_key(mentions):
     text = " . ".join(m for m, _ in mentions)
     spans = spans_of(text, mentions)
     out = canonicalise(spans)
-    kept = [(s.start, s.end, s.text) for s in out]
-    # Spans are only ever dropped (title fragments), never moved, reordered or invented.
-    assert kept == [(s.start, s.end, s.text) for s in spans if (s.start, s.end, s.text) in set(kept)]
-    assert all(s.key for s in out)
+    # Every output span is the input span or a piece of it (a split place pair), in text order.
+    assert all(any(s.start <= o.start < o.end <= s.end for s in spans) for o in out)
+    assert all(text[o.start:o.end] == o.text and o.key for o in out)
+    assert [o.start for o in out] == sorted(o.start for o in out)
     labels: dict[str, set[str]] = {}
     for s in out:
         if s.label not in NOISE_LABELS:
             labels.setdefault(s.key, set()).add(s.label)
     assert all(len(v) == 1 for v in labels.values()), labels
-    dropped = [s for s in spans if (s.start, s.end, s.text) not in set(kept)]
+    # Spans are dropped only as title fragments, and split only as place pairs.
+    covered = {(s.start, s.end) for s in spans if any(s.start <= o.start < o.end <= s.end for o in out)}
+    dropped = [s for s in spans if (s.start, s.end) not in covered]
     assert all(s.text == "State" and s.label == "ORG" for s in dropped)
+    split = [s for s in spans if (s.start, s.end) in covered and (s.start, s.end) not in {(o.start, o.end) for o in out}]
+    assert all(s.text == "U.S.-China" for s in split)

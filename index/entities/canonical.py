@@ -189,6 +189,7 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
         if not norm or aliases.is_fragment(normalise(span.text), span.label):
             continue
         keyed.append((span, aliases.key_for(norm, span.text), span.label))
+    keyed = _split_place_pairs(keyed, aliases)
 
     # Full names of people in this article, by their last and first word. A full name that is
     # another full name with words in front ("composer john smith") is that person with a title.
@@ -238,6 +239,29 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
         EntitySpan(span.start, span.end, label if label in NOISE_LABELS else winner[key], span.text, key)
         for span, key, label in resolved
     ]
+
+
+_PAIR = re.compile(r"^([^\s\-\u2013]+(?: [^\s\-\u2013]+)?)[\-\u2013]([^\s\-\u2013]+(?: [^\s\-\u2013]+)?)$")
+
+
+def _split_place_pairs(keyed, aliases: AliasTable):
+    """"U.S.-India" or "China-India" as two places when both halves are places named in this article
+    (or known to the alias table), so a relationship is not listed as an organisation of its own."""
+    places = {key for _, key, label in keyed if label in ("GPE", "LOC")} | set(aliases.names)
+    out = []
+    for span, key, label in keyed:
+        m = _PAIR.match(span.text) if label in ("ORG", "GPE", "LOC", "NORP") else None
+        halves = []
+        if m:
+            for i in (1, 2):
+                part = m.group(i)
+                part_key = aliases.key_for(normalise(part), part)
+                halves.append((EntitySpan(span.start + m.start(i), span.start + m.end(i), "GPE", part), part_key))
+        if halves and all(k in places for _, k in halves):
+            out.extend((part, k, "GPE") for part, k in halves)
+        else:
+            out.append((span, key, label))
+    return out
 
 
 def _known_tail(full: str, people: set[str]) -> str:
