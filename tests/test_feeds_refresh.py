@@ -263,3 +263,21 @@ def test_rate_limited_feed_is_retried_then_reported(server, library):
     report = library.refresh_feeds(policy=POLICY)
     assert report.feeds[0].error == "rate limited by the server (HTTP 429)"
     assert len(server.hits("/busy.xml")) == 3
+
+
+def test_feed_engine_modules_import_no_ui():
+    """Textual and spaCy stay out of the feed engine; httpx stays off the reader's start-up path.
+
+    (httpx itself imports rich, through its own command-line module ``httpx/_main.py``, so ``rich`` is
+    not checked after importing the fetcher; the engine's code never imports it.)
+    """
+    import subprocess
+    import sys
+
+    code = ("import sys, newsreader.index.library, newsreader.index.subscriptions, newsreader.index.opml; "
+            "early = [m for m in ('httpx', 'rich', 'textual', 'spacy') if m in sys.modules]; "
+            "import newsreader.index.refresh; "
+            "late = [m for m in ('textual', 'spacy') if m in sys.modules]; "
+            "print(early, late); sys.exit(bool(early or late))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
