@@ -281,3 +281,23 @@ def test_feed_engine_modules_import_no_ui():
             "print(early, late); sys.exit(bool(early or late))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_without_an_article_keep_the_summary(server, library):
+    server.add("/articles/empty.html", "<!DOCTYPE html><html><body><nav><a href='/'>Home</a></nav></body></html>",
+               content_type="text/html")
+    server.add("/articles/report.pdf", b"%PDF-1.4 not text", content_type="application/pdf")
+    url = server.add("/thin.xml", rss("Thin Feed", [
+        {"title": "Nothing on the page", "guid": "t1", "link": server.url("/articles/empty.html"),
+         "summary": "The page behind this entry has no article on it."},
+        {"title": "A PDF", "guid": "t2", "link": server.url("/articles/report.pdf"),
+         "summary": "The annual report of the Portmere harbour board."},
+    ]))
+    library.add_feed(url)
+    o = library.refresh_feeds(policy=POLICY).feeds[0]
+    assert (o.status, o.new, o.partial) == ("ok", 2, 2)
+    assert any("no article text found" in w for w in o.warnings) and any("not HTML" in w for w in o.warnings)
+    views = [library.article(h.id) for h in library.search('source:"Thin Feed"').hits]
+    assert {v.body for v in views} == {"The page behind this entry has no article on it.",
+                                       "The annual report of the Portmere harbour board."}
+    assert all(v.partial for v in views)
