@@ -175,6 +175,16 @@ def test_label_vote_ties_go_to_the_more_specific_label():
     assert {s.label for s in out} == {"ORG"}
 
 
+def test_known_types_beat_a_wrong_label():
+    text = "Pompeo will travel to Sri Lanka, the Maldives and Chad, the South China Morning Post said."
+    out = by_text(canonicalise(spans_of(text, [("Sri Lanka", "PERSON"), ("the Maldives", "ORG"), ("Chad", "PERSON"),
+                                               ("the South China Morning Post", "LOC")])))
+    assert out["Sri Lanka"] == ("sri lanka", "GPE")
+    assert out["the Maldives"] == ("maldives", "GPE")
+    assert out["Chad"] == ("chad", "PERSON")  # also a first name: not in the table
+    assert out["the South China Morning Post"] == ("south china morning post", "ORG")
+
+
 def test_numbers_and_dates_keep_their_labels_and_text_keys():
     text = "On Monday (Oct. 26) 60,000 troops, 8 percent of $40 million, stood for the first time."
     mentions = [("Monday", "DATE"), ("Oct. 26", "DATE"), ("60,000", "CARDINAL"), ("8 percent", "PERCENT"),

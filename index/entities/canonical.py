@@ -84,6 +84,7 @@ class AliasTable:
     names: Mapping[str, str]
     acronyms: frozenset[str] = frozenset()
     fragments: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    types: Mapping[str, str] = field(default_factory=dict)  # canonical key -> label it always takes
 
     def key_for(self, normalised: str, surface: str | None = None) -> str:
         """The canonical key; with ``surface`` given, an acronym alias needs a mention in capitals."""
@@ -131,14 +132,15 @@ def build_aliases(extra: Mapping[str, Sequence[str]] | None = None) -> AliasTabl
                     spellings[norm].append(str(other))
     acronyms = frozenset(n for n, forms in spellings.items() if all(_is_caps(f) for f in forms))
     fragments = {label: frozenset(normalise(w) for w in words) for label, words in bundled["fragments"].items()}
-    return AliasTable(to_key, names, acronyms, fragments)
+    types = {to_key.get(normalise(n), normalise(n)): label for label, ns in bundled["types"].items() for n in ns}
+    return AliasTable(to_key, names, acronyms, fragments, types)
 
 
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, dict]:
     text = resources.files(__package__).joinpath("aliases.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
-    return {"aliases": data.get("aliases", {}), "fragments": data.get("fragments", {})}
+    return {"aliases": data.get("aliases", {}), "fragments": data.get("fragments", {}), "types": data.get("types", {})}
 
 
 @lru_cache(maxsize=1)
@@ -177,7 +179,8 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
     aliases; resolve a one-word mention to the one full name in the article that ends (or, for a
     PERSON, starts) with it; failing that, to the one full name the library knows with that surname
     when the mention reads as a person; then vote each key's label over its mentions here and in the
-    library. Numeric and date mentions keep their own label and are keyed by their text.
+    library, unless the table knows its type (countries, major bodies). Numeric and date mentions keep
+    their own label and are keyed by their text.
     """
     aliases = aliases or default_aliases()
     keyed: list[tuple[EntitySpan, str, str]] = []  # span, key, label
@@ -208,7 +211,7 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
 
     def resolvable(key: str, label: str) -> bool:
         # A one-word mention that is not a known country or body ("China" never becomes "Li China").
-        return label not in NOISE_LABELS and " " not in key and key not in aliases.names
+        return label not in NOISE_LABELS and " " not in key and key not in aliases.names and key not in aliases.types
 
     resolved: list[tuple[EntitySpan, str, str]] = []
     unresolved: dict[str, Counter] = defaultdict(Counter)
@@ -234,7 +237,7 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
         for label, n in library_labels.get(key, {}).items():
             if label not in NOISE_LABELS:
                 counts[label] += n
-    winner = {key: _winner(counts) for key, counts in votes.items()}
+    winner = {key: aliases.types.get(key) or _winner(counts) for key, counts in votes.items()}
     return [
         EntitySpan(span.start, span.end, label if label in NOISE_LABELS else winner[key], span.text, key)
         for span, key, label in resolved
@@ -247,7 +250,7 @@ _PAIR = re.compile(r"^([^\s\-\u2013]+(?: [^\s\-\u2013]+)?)[\-\u2013]([^\s\-\u201
 def _split_place_pairs(keyed, aliases: AliasTable):
     """"U.S.-India" or "China-India" as two places when both halves are places named in this article
     (or known to the alias table), so a relationship is not listed as an organisation of its own."""
-    places = {key for _, key, label in keyed if label in ("GPE", "LOC")} | set(aliases.names)
+    places = {key for _, key, label in keyed if label in ("GPE", "LOC")} | set(aliases.names) | set(aliases.types)
     out = []
     for span, key, label in keyed:
         m = _PAIR.match(span.text) if label in ("ORG", "GPE", "LOC", "NORP") else None
