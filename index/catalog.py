@@ -270,17 +270,20 @@ class Catalog:
             ).fetchall()
 
     def cooccurring(self, key: str, limit: int = 15, include_noise: bool = False) -> list[tuple[EntityRow, int]]:
-        """Entities that share the most articles with ``key``, with the number of shared articles."""
+        """Entities that share the most articles with ``key``, with the number of shared articles.
+
+        Ties (common in a small library) go to the entity mentioned most in those shared articles, so
+        India comes before Australia next to the United States.
+        """
         noise_clause = "" if include_noise else "AND s.noise=0"
         with self._lock:
             rows = self.db.execute(
                 f"""SELECT s.key, s.name, s.label, s.articles, s.mentions, s.aliases,
-                           count(DISTINCT o.article_id) AS shared
-                    FROM mentions m JOIN mentions o ON o.article_id=m.article_id AND o.key!=m.key
-                    JOIN entity_stats s ON s.key=o.key
-                    WHERE m.key=? {noise_clause}
-                    GROUP BY s.key ORDER BY shared DESC, s.articles DESC LIMIT ?""",
-                (key, limit),
+                           count(DISTINCT o.article_id) AS shared, sum(o.count) AS together
+                    FROM mentions o JOIN entity_stats s ON s.key=o.key
+                    WHERE o.article_id IN (SELECT article_id FROM mentions WHERE key=?) AND o.key!=? {noise_clause}
+                    GROUP BY s.key ORDER BY shared DESC, together DESC, s.articles DESC, s.name LIMIT ?""",
+                (key, key, limit),
             ).fetchall()
         return [(EntityRow(*r[:5], tuple(json.loads(r[5]))), r[6]) for r in rows]
 

@@ -166,6 +166,9 @@ def test_entity_detail_articles_and_cooccurrence(lib):
     assert seen_with["United States"] == 3 and seen_with["Rajnath Singh"] == 2
     assert seen_with["Department of Defense"] == 2
     assert not any(e.label in NOISE_LABELS for e, _ in detail.cooccurring)
+    order = [e.name for e, _ in detail.cooccurring]
+    assert [n for _, n in detail.cooccurring] == sorted((n for _, n in detail.cooccurring), reverse=True)
+    assert order[0] == "United States" and order.index("India") < order.index("Australia")
     assert lib.entity("Nobody Atall") is None
 
 
