@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
@@ -15,25 +16,31 @@ from ..render import legend
 SCOPES = (("app", "Anywhere"), ("list", "In a list (articles, entities)"), ("view", "In the article"))
 
 
-def help_table(keymap: dict[str, str] | None = None) -> Table:
-    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
-    table.add_column("key", style="bold #5fafff", no_wrap=True)
+def _section(title: str) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True, title=title,
+                  title_justify="left", title_style="bold underline")
+    table.add_column("key", style="bold #5fafff", no_wrap=True, width=12)
     table.add_column("what", ratio=1)
-    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("id", style="dim", no_wrap=True, width=18)
+    return table
+
+
+def help_table(keymap: dict[str, str] | None = None) -> Group:
+    """Every binding as it is mapped now, with the id to use in config.toml's [keys] table."""
+    sections = []
     for scope, title in SCOPES:
-        table.add_row(Text(title, style="bold underline"), "", "")
+        table = _section(title)
         for key in KEYS:
             if key.scope == scope:
-                table.add_row(key_label(key, keymap), key.help or key.description, key.id)
-        table.add_row("", "", "")
-    table.add_row(Text("Mouse", style="bold underline"), "", "")
-    table.add_row("click", "open an article, choose an entity, move between panes", "")
-    table.add_row("wheel", "scroll lists and the article", "")
-    table.add_row("", "", "")
-    table.add_row(Text("Elsewhere", style="bold underline"), "", "")
-    table.add_row("ctrl+p", "command palette: re-index, entity types, themes, saved searches", "")
-    table.add_row("config", "remap keys in config.toml under [keys], e.g. star = \"x\" (ids on the right)", "")
-    return table
+                table.add_row(Text(key_label(key, keymap)), Text(key.help or key.description), Text(key.id))
+        sections += [table, Text("")]
+    mouse = _section("Mouse")
+    mouse.add_row("click", Text("open an article, choose an entity, move between panes"), "")
+    mouse.add_row("wheel", Text("scroll lists and the article"), "")
+    other = _section("Elsewhere")
+    other.add_row("ctrl+p", Text("command palette: re-index, entity types, themes, saved searches"), "")
+    other.add_row("config", Text('remap keys in config.toml under [keys], e.g. star = "x" (ids on the right)'), "")
+    return Group(*sections, mouse, Text(""), other)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -86,6 +86,7 @@ class MainScreen(Screen):
         self.type_index = 0
         self.empty = False
         self.indexing = False
+        self.page_size = PAGE
 
     def compose(self):
         yield SearchBar(id="search")
@@ -141,7 +142,7 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, offset: int, open_id: str | None) -> None:
         sort = "relevance" if query.strip() else "date"
-        result = self.library.search(query, limit=PAGE, offset=offset, sort=sort)
+        result = self.library.search(query, limit=self.page_size, offset=offset, sort=sort)
         flags = self.library.flags([h.id for h in result.hits])
         spans = None
         if open_id and offset == 0 and not result.error:
