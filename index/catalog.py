@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS people (
     surname TEXT NOT NULL, key TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (surname, key, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS people_by_article ON people(article_id);
+CREATE TABLE IF NOT EXISTS entity_labels (
+    key TEXT NOT NULL, label TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, label)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -138,6 +141,12 @@ class Catalog:
                 "INSERT INTO mentions VALUES (?,?,?,?,?)",
                 [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
             )
+            per_label: Counter[tuple[str, str]] = Counter()
+            for (k, lab, _), n in counts.items():
+                per_label[(k, lab)] += n
+            self.db.executemany(
+                "INSERT INTO entity_labels VALUES (?,?,?) ON CONFLICT(key, label) DO UPDATE SET n = n + excluded.n",
+                [(k, lab, n) for (k, lab), n in per_label.items()])
             full_names = {k for k, lab, _ in counts if lab == "PERSON" and " " in k}
             self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
                                 [(k.rsplit(" ", 1)[1], k, article.id) for k in full_names])
@@ -150,7 +159,13 @@ class Catalog:
         return touched
 
     def _delete_mentions(self, article_id: str) -> set[str]:
-        keys = {r[0] for r in self.db.execute("SELECT DISTINCT key FROM mentions WHERE article_id=?", (article_id,))}
+        rows = self.db.execute("SELECT key, label, sum(count) FROM mentions WHERE article_id=? GROUP BY key, label",
+                               (article_id,)).fetchall()
+        keys = {r[0] for r in rows}
+        self.db.executemany("UPDATE entity_labels SET n = n - ? WHERE key=? AND label=?",
+                            [(n, k, lab) for k, lab, n in rows])
+        self.db.executemany("DELETE FROM entity_labels WHERE key=? AND label=? AND n <= 0",
+                            [(k, lab) for k, lab, _ in rows])
         self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM people WHERE article_id=?", (article_id,))
         return keys
@@ -187,15 +202,19 @@ class Catalog:
 
     # -- what indexing asks (entities.canonical.Knowledge) -------------------------------------------
     def label_counts(self, keys: Iterable[str]) -> dict[str, Counter]:
-        """Mentions per label of each key over the articles already in the catalog (committed or not)."""
+        """Mentions per label of each key over the articles already in the catalog (committed or not).
+
+        Read from running totals kept by ``put_article``: summing ``mentions`` instead costs a row per
+        article that names the key, which grows with the library (the United States is in most).
+        """
         keys = list(keys)
         out: dict[str, Counter] = defaultdict(Counter)
         with self._lock:
             for i in range(0, len(keys), 500):
                 chunk = keys[i:i + 500]
                 rows = self.db.execute(
-                    f"SELECT key, label, sum(count) FROM mentions WHERE key IN ({','.join('?' * len(chunk))})"
-                    " GROUP BY key, label", chunk).fetchall()
+                    f"SELECT key, label, n FROM entity_labels WHERE key IN ({','.join('?' * len(chunk))})",
+                    chunk).fetchall()
                 for key, label, n in rows:
                     out[key][label] += n
         return out

@@ -239,6 +239,24 @@ def test_two_people_sharing_a_surname_in_different_articles_do_not_merge(tmp_pat
     catalog.close()
 
 
+def test_running_label_totals_match_the_mentions(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    _indexed(catalog, "a", SEED_LIKE, SEED_MENTIONS)
+    _indexed(catalog, "b", "Pompeo said so. Pompeo left.", [("Pompeo", "PERSON"), ("Pompeo", "GPE")])
+    _indexed(catalog, "c", "Acme and Acme.", [("Acme", "ORG"), ("Acme", "GPE")])
+    _indexed(catalog, "c", "Acme grew.", [("Acme", "GPE")])  # the same article, re-indexed
+    catalog.delete_article("b")
+
+    def from_mentions():
+        rows = catalog.db.execute("SELECT key, label, sum(count) FROM mentions GROUP BY key, label").fetchall()
+        return {(k, lab): n for k, lab, n in rows}
+
+    totals = catalog.label_counts([k for k, _ in from_mentions()])
+    assert {(k, lab): n for k, c in totals.items() for lab, n in c.items()} == from_mentions()
+    assert totals["mike pompeo"] == {"PERSON": 4} and totals["acme"] == {"GPE": 1}
+    catalog.close()
+
+
 # -- how an entity is shown --------------------------------------------------------------------------
 
 def test_display_name_and_alias_list():
