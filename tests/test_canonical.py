@@ -253,7 +253,7 @@ def test_running_label_totals_match_the_mentions(tmp_path):
 
     totals = catalog.label_counts([k for k, _ in from_mentions()])
     assert {(k, lab): n for k, c in totals.items() for lab, n in c.items()} == from_mentions()
-    assert totals["mike pompeo"] == {"PERSON": 4} and totals["acme"] == {"GPE": 1}
+    assert totals["mike pompeo"] == {"PERSON": 4} and sum(totals["acme"].values()) == 1
     catalog.close()
 
 
