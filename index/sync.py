@@ -178,12 +178,16 @@ class Syncer:
         self.cancel = cancel
         self.auto_workers = False
         self.report = SyncReport()
+        # Whoosh's update_document only replaces committed documents, so one run must never write the
+        # same article twice (overlapping roots, one entry in two feed files): first one wins.
+        self._ids_this_run: set[str] = set()
 
     # -- public ------------------------------------------------------------------------------------
     def run(self, roots: Iterable[Path]) -> SyncReport:
         started = time.perf_counter()
         try:
-            candidates = self._scan([Path(r).expanduser().absolute() for r in roots])
+            unique = dict.fromkeys(Path(r).expanduser().absolute() for r in roots)
+            candidates = self._scan(list(unique))
             self._index(candidates)
         except KeyboardInterrupt:
             self.report.interrupted = True
@@ -207,6 +211,7 @@ class Syncer:
     def _scan(self, roots: list[Path]) -> list[tuple[Path, os.stat_result]]:
         """Stat every file; return those that may have changed. Removals are applied here."""
         candidates = []
+        taken: set[str] = set()  # a file under two overlapping roots is read once
         for root in roots:
             if not root.exists() and not root.is_symlink():
                 self._fail(Problem(str(root), "no such file or directory"))
@@ -219,6 +224,9 @@ class Syncer:
                     self.report.skipped.append(Problem(key, f"unsupported file type {path.suffix or '(none)'}"))
                     continue
                 seen.add(key)
+                if key in taken:
+                    continue
+                taken.add(key)
                 record = known.get(key)
                 if record and record.mtime_ns == st.st_mtime_ns and record.size == st.st_size:
                     self.report.unchanged += len(self.catalog.article_hashes(key))
@@ -293,11 +301,10 @@ class Syncer:
     def _fresh(self, articles: list[Article]) -> list[Article]:
         """Drop articles whose content is already indexed unchanged; count them."""
         fresh = []
-        seen: set[str] = set()
         for article in articles:
-            if article.id in seen:
+            if article.id in self._ids_this_run:
                 continue
-            seen.add(article.id)
+            self._ids_this_run.add(article.id)
             if self.catalog.article_hash(article.id) == article.content_hash:
                 self.report.unchanged += 1
             else:

@@ -116,3 +116,19 @@ def test_spans_are_stored_with_offsets_into_the_body(seeds_library):
         assert span.key
     labels = {s.label for s in view.entities}
     assert {"PERSON", "GPE", "ORG"} <= labels
+
+
+def test_overlapping_roots_and_shared_entries_are_indexed_once(tmp_path):
+    """Whoosh only replaces committed documents, so one run must not write an article twice."""
+    src = tmp_path / "news"
+    _write(src / "sub" / "a.txt", "Harbour\n\nAbout Genoa.")
+    item = "<item><title>Shared</title><guid>same-guid</guid><description>About Naples.</description></item>"
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>{}</title>' + item + "</channel></rss>"
+    _write(src / "one.rss", feed.format("One"))
+    _write(src / "two.rss", feed.format("Two"))
+    with Library.open(tmp_path / "home") as lib:
+        report = lib.sync([src, src / "sub", src])
+        assert report.added == 2
+        result = lib.search("", limit=10)
+        assert result.total == 2
+        assert len({h.id for h in result.hits}) == 2
