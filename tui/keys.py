@@ -59,7 +59,8 @@ KEYS: tuple[Key, ...] = (
     Key("read", "u", "toggle_read", "Read/unread", show=False, help="mark the article read / unread"),
     Key("save_search", "S", "save_search", "Save search", show=False, help="save the current search"),
     Key("open_url", "o", "open_url", "Open url", show=False, help="open the article's web address in a browser"),
-    Key("entity_types", "t", "cycle_types", "Types", help="cycle which entity types are highlighted"),
+    Key("entity_types", "t", "cycle_types", "Types", show=False,
+        help="cycle which entity types are highlighted"),
     Key("help", "question_mark", "help", "Help", help="this screen"),
     Key("quit", "q", "quit", "Quit", help="quit"),
 )

@@ -289,7 +289,7 @@ class MainScreen(Screen):
         if action == "accept_correction":
             return bool(self.is_mounted and self.query_one(SearchBar).correction)
         if action in ("next_hit", "previous_hit"):
-            return None if self.article is None or not self.query_one(ArticleView).hits else True
+            return self.article is not None and bool(self.query_one(ArticleView).hits)
         return True
 
     def action_focus_search(self) -> None:

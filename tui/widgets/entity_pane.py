@@ -158,8 +158,8 @@ class EntityPane(Vertical):
             for name, _ in GROUPS:
                 group = [e for e in items if group_of(e.label) == name][:PER_TYPE]
                 if group:
-                    options.append(_header(name))
-                    options += [self._entity_option(e, _entity_line(e.name, e.label, e.articles, " art."))
+                    options.append(_header(f"{name} · articles"))
+                    options += [self._entity_option(e, _entity_line(e.name, e.label, e.articles))
                                 for e in group]
         elif self.detail is not None:
             e = self.detail.entity
