@@ -4,6 +4,7 @@ The terminal reader runs indexing this way so that spaCy is never imported into 
 process and NER never competes with the UI thread for the GIL. Usage (internal)::
 
     python -m newsreader.index.worker --home HOME [--rebuild] [--seed] PATH...
+    python -m newsreader.index.worker --home HOME --refresh [FEED...]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--seed", action="store_true", help="index the sample corpus if the library is new")
+    parser.add_argument("--refresh", action="store_true", help="refresh feeds (PATHs are feed names)")
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args(argv)
     from .library import Library, seeds_dir
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with Library.open(args.home) as library:
+            if args.refresh:
+                return _refresh(library, args.paths)
             paths = list(args.paths)
             if args.seed and not library.was_seeded():
                 paths.append(str(seeds_dir()))
@@ -56,23 +60,47 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _refresh(library, names: list[str]) -> int:
+    def progress(p) -> None:
+        _emit({"event": "progress", "phase": p.phase, "done": p.done, "total": p.total, "articles": 0,
+               "path": p.feed})
+
+    report = library.refresh_feeds(names or None, progress=progress)
+    _emit({"event": "done", "report": report.to_dict()})
+    return 0
+
+
 def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, seed: bool = False,
-                        on_event: Callable[[dict], None] | None = None,
+                        refresh: bool = False, on_event: Callable[[dict], None] | None = None,
                         cancel: threading.Event | None = None) -> dict:
-    """Run the worker and relay its events; returns the final event (``done`` or ``error``)."""
+    """Run the worker and relay its events; returns the final event (``done`` or ``error``).
+
+    With ``refresh`` the worker refreshes feeds instead (``paths`` are feed names, none = all).
+    Setting ``cancel`` terminates the child at once, even while it is silently loading spaCy.
+    """
     cmd = [sys.executable, "-m", "newsreader.index.worker", "--home", str(home)]
     if rebuild:
         cmd.append("--rebuild")
     if seed:
         cmd.append("--seed")
+    if refresh:
+        cmd.append("--refresh")
     cmd += [str(p) for p in paths]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             text=True, bufsize=1)
     last: dict = {"event": "error", "message": "the indexer stopped without a report"}
     assert proc.stdout is not None
+    finished = threading.Event()
+    if cancel is not None:
+        def watch() -> None:
+            while not finished.wait(0.1):
+                if cancel.is_set():
+                    proc.terminate()  # SIGTERM: the child exits; committed work is kept
+                    return
+
+        threading.Thread(target=watch, daemon=True, name="index-cancel-watch").start()
     for line in proc.stdout:
         if cancel is not None and cancel.is_set():
-            proc.terminate()
             break
         try:
             event = json.loads(line)
@@ -83,6 +111,9 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
         if on_event:
             on_event(event)
     _, err = proc.communicate()
+    finished.set()
+    if cancel is not None and cancel.is_set():
+        return {"event": "error", "message": "cancelled"}
     if proc.returncode not in (0, None) and last.get("event") != "error":
         tail = (err or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         last = {"event": "error", "message": f"the indexer failed: {tail[0]}"}
