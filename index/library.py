@@ -46,7 +46,8 @@ def _writable(path: Path) -> bool:
 
 
 class Library:
-    def __init__(self, paths: Paths, settings: Settings | None = None, *, readonly: bool | None = None) -> None:
+    def __init__(self, paths: Paths, settings: Settings | None = None, *, readonly: bool | None = None,
+                 repair: bool = False) -> None:
         self.paths = paths
         self.settings = settings or Settings.load(paths.config_file)
         if readonly is None:
@@ -55,10 +56,34 @@ class Library:
         self.aliases = build_aliases(self.settings.aliases)
         self._open_lock = threading.RLock()
         self.state = State(paths.state_file, readonly=readonly)
+        self.repaired: IndexDamaged | None = None
+        try:
+            self._open_engine()
+        except IndexDamaged as exc:
+            if not repair or readonly:
+                self.state.close()
+                raise
+            self._discard_damaged(exc)
+
+    def _discard_damaged(self, damage: IndexDamaged) -> None:
+        """Throw a damaged index and catalog away so ``index --rebuild`` can start over from the sources.
+
+        Both are derived data; reading state lives in state.sqlite and is kept. Done under the write
+        lock because a library that another process is writing can look damaged for a moment.
+        """
+        from .locking import write_lock
+
+        log.info("discarding a damaged library before rebuilding it: %s", damage)
+        with write_lock(self.paths.lock_file):
+            shutil.rmtree(self.paths.library_dir, ignore_errors=True)
+        self.repaired = damage
         self._open_engine()
 
     @classmethod
-    def open(cls, home: str | os.PathLike | None = None, *, readonly: bool | None = None) -> "Library":
+    def open(cls, home: str | os.PathLike | None = None, *, readonly: bool | None = None,
+             repair: bool = False) -> "Library":
+        """Open (creating if needed) the library in ``home``; ``repair`` discards a damaged index instead
+        of raising IndexDamaged, for ``index --rebuild``."""
         paths = resolve_paths(home)
         if readonly is None:
             readonly = not _writable(paths.home)
@@ -67,10 +92,18 @@ class Library:
                 paths.home.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ReadOnlyLibrary(paths.home, exc) from exc
-        return cls(paths, readonly=readonly)
+        return cls(paths, readonly=readonly, repair=repair)
 
     def _open_engine(self) -> None:
         self.store = Store(self.paths.index_dir, readonly=self.readonly)
+        try:
+            self._open_catalog()
+        except BaseException:
+            self.store.close()
+            raise
+        self.searcher = Searcher(self.store)
+
+    def _open_catalog(self) -> None:
         if self.readonly and not self.paths.catalog_file.exists():
             import sqlite3
 
@@ -84,7 +117,6 @@ class Library:
             self.catalog.db.executescript(SCHEMA)
         else:
             self.catalog = Catalog(self.paths.catalog_file, readonly=self.readonly)
-        self.searcher = Searcher(self.store)
 
     # -- state of the library ----------------------------------------------------------------------
     @property

@@ -249,7 +249,7 @@ class Syncer:
                     self.report.removed += 1
                 self.catalog.drop_file(path)
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             self.catalog.rollback()
             raise
         writer.commit()
@@ -375,7 +375,7 @@ class Syncer:
                     self.report.interrupted = True
                     break
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             self.catalog.rollback()
             raise
         self._commit(writer, [j for j in finished if j.remaining == 0], touched, record_files)
@@ -391,7 +391,7 @@ class Syncer:
                 if record_files:
                     self.catalog.put_file(job.record)
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             self.catalog.rollback()
             raise
         writer.commit()
@@ -420,6 +420,12 @@ def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=Non
         EntitySpan(s.start - offset, s.end - offset, s.label, s.text, s.key) for s in canon if s.start >= offset
     )
     return article.with_entities(body_spans, title_spans)
+
+
+def _cancel(writer) -> None:
+    """Throw away uncommitted writes; a writer that already committed (the catalog failed after it) is left be."""
+    if not getattr(writer, "is_closed", False):
+        writer.cancel()
 
 
 def _still_there(path: str) -> bool:

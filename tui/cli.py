@@ -72,15 +72,19 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 
 @command("index", "index files and folders (incremental; --rebuild starts over)")(_index_args)
 def cmd_index(args) -> int:
-    from ..index.library import seeds_dir
+    from ..index.library import Library, seeds_dir
     from ..index.sync import StrictFailure
     from .progress import IndexProgress, print_report
 
     paths = args.paths
-    with open_library(args) as library:
+    with Library.open(args.home, repair=args.rebuild) as library:  # --rebuild must work on a damaged index
         if not paths and not args.rebuild:
             paths = [str(seeds_dir())]
         console = _console(stderr=True)
+        if library.repaired:
+            damage = library.repaired.cause
+            console.print(f"newsreader: the index was damaged ({type(damage).__name__}: {damage}); "
+                          "rebuilding it from its sources.", markup=False)
         quiet = args.json or not console.is_terminal and os.environ.get("NEWSREADER_PROGRESS") != "1"
         with IndexProgress(console, disable=quiet) as bar:
             try:
