@@ -35,3 +35,12 @@ class ReadOnlyLibrary(NewsreaderError):
 class NoSuchArticle(NewsreaderError):
     def __init__(self, article_id: str) -> None:
         super().__init__(f"No article with id {article_id!r} in this library.")
+
+
+class DiskFull(NewsreaderError):
+    def __init__(self, where: Path, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(
+            f"The disk holding {where} is full ({getattr(cause, 'strerror', None) or cause}). Everything "
+            "committed before is kept; free some space and run the same command again."
+        )

@@ -8,20 +8,24 @@ picks up where it stopped.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
+import sqlite3
 import stat
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 from .article import Article, EntitySpan
 from .catalog import Catalog, FileRecord
 from .entities.canonical import NOISE_LABELS, AliasTable, canonicalise
+from .errors import DiskFull
 from .readers import ReadError, read_file, reader_for
 from .store import Store, document_for
 
@@ -187,8 +191,9 @@ class Syncer:
         started = time.perf_counter()
         try:
             unique = dict.fromkeys(Path(r).expanduser().absolute() for r in roots)
-            candidates = self._scan(list(unique))
-            self._index(candidates)
+            with self._disk_full_is_an_error():
+                candidates = self._scan(list(unique))
+                self._index(candidates)
         except KeyboardInterrupt:
             self.report.interrupted = True
             raise
@@ -203,9 +208,25 @@ class Syncer:
         fresh = self._fresh(articles)
         stale = [i for i in known if i not in {a.id for a in articles}]
         job = _FileJob(FileRecord(source_key, 0, 0, ""), fresh, stale)
-        self._write_jobs([job], record_files=False)
+        with self._disk_full_is_an_error():
+            self._write_jobs([job], record_files=False)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    @contextmanager
+    def _disk_full_is_an_error(self) -> Iterator[None]:
+        """A full disk surfaces as ENOSPC from Whoosh or "database or disk is full" from SQLite; both
+        arrive after the batch was rolled back, so the message can promise nothing committed was lost."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(self.store.directory.parent, exc) from exc
+            raise
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc):
+                raise DiskFull(self.store.directory.parent, exc) from exc
+            raise
 
     # -- scanning ----------------------------------------------------------------------------------
     def _scan(self, roots: list[Path]) -> list[tuple[Path, os.stat_result]]:
