@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 from .article import Article
 from .entities.canonical import AliasTable, alias_list, display_name, _vote
 from .errors import IndexDamaged
+from .sqlite_ro import connect_readonly
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -73,7 +74,7 @@ class Catalog:
         self._lock = threading.RLock()
         try:
             if readonly:
-                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                self.db = connect_readonly(path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, check_same_thread=False)

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ReadOnlyLibrary
+from .sqlite_ro import connect_readonly
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS article_state (
@@ -43,7 +44,7 @@ class State:
             except (sqlite3.OperationalError, PermissionError, OSError):
                 self.readonly = True
         if path.exists():
-            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self.db = connect_readonly(path)
         else:
             self.db = sqlite3.connect(":memory:", check_same_thread=False)
             self.db.executescript(SCHEMA)
