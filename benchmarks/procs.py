@@ -23,6 +23,7 @@ class Measured:
     seconds: float
     maxrss_mb: float  # the child's own peak (ru_maxrss)
     tree_peak_mb: float  # sampled peak of the sum over the child and its descendants
+    cpu_seconds: float  # user + system time of the child and its waited-for descendants
     stdout: str
     stderr: str
 
@@ -105,4 +106,5 @@ def run(cmd: list[str], *, env: dict | None = None, sample_every: float = 0.05, 
     sampler.join()
     for t in readers:
         t.join()
-    return Measured(proc.returncode, seconds, usage.ru_maxrss / 1024, peak, "".join(out_chunks), "".join(err_chunks))
+    return Measured(proc.returncode, seconds, usage.ru_maxrss / 1024, peak,
+                    usage.ru_utime + usage.ru_stime, "".join(out_chunks), "".join(err_chunks))

@@ -79,10 +79,14 @@ def _existing_terms(q, reader) -> set[tuple[str, object]]:
     after the first leaf it skips every leaf of another field; this is the same walk without that bug.
     """
     schema = reader.schema
+    # Expanded per segment: Whoosh's reader over several segments expands a fuzzy term by measuring
+    # the distance to every word of the field (hundreds of ms on a big library); a segment's own
+    # reader uses an automaton, as searching does.
+    segments = [leaf for leaf, _ in reader.leaf_readers()] or [reader]
     found: set[tuple[str, object]] = set()
     for leaf in q.leaves():
         try:
-            terms = list(leaf.expanded_terms(reader, phrases=True))
+            terms = {t for segment in segments for t in leaf.expanded_terms(segment, phrases=True)}
         except Exception:
             continue
         for field, text in terms:

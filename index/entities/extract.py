@@ -4,11 +4,18 @@ Only the components NER needs are loaded (in en_core_web_sm the ``ner`` componen
 embedding layer, so tagger, parser, lemmatizer and the shared tok2vec are excluded). Long texts are
 cut at paragraph breaks into chunks well below spaCy's ``max_length`` so a huge file costs bounded
 memory instead of crashing the run.
+
+With more than one worker the texts go to a pool of processes that each run ``nlp.pipe`` and send
+back only the entity spans (offsets, label, text). spaCy's own ``n_process`` sends every whole Doc
+back (serialised in the child, rebuilt in the parent), and that rebuilding in the parent competes
+for the same cores as the indexer's Whoosh and SQLite writes; spans are a few hundred bytes.
+The parent never loads the model in that case, which also keeps the indexer's own memory small.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -103,7 +110,7 @@ class EntityExtractor:
     def extract(self, texts: Iterable[str], *, workers: int | None = None) -> Iterator[list[RawSpan]]:
         """One list of spans per input text, in input order, offsets into that text.
 
-        Streams: texts are consumed lazily, so one multi-process ``nlp.pipe`` can serve a whole run.
+        Streams: texts are consumed lazily, so one pool of processes can serve a whole run.
         """
         procs = self.workers if workers is None else max(1, workers)
         count = 0
@@ -117,15 +124,78 @@ class EntityExtractor:
 
         current: list[RawSpan] = []
         current_index = 0
-        for doc, (index, offset) in self.nlp.pipe(
-            pieces(), as_tuples=True, batch_size=self.batch_size, n_process=procs
-        ):
+        found = self._parallel(pieces(), procs) if procs > 1 else self._serial(pieces())
+        for (index, offset), spans in found:
             while index > current_index:
                 yield current
                 current, current_index = [], current_index + 1
-            current.extend(
-                RawSpan(offset + ent.start_char, offset + ent.end_char, ent.label_, ent.text) for ent in doc.ents
-            )
+            current.extend(RawSpan(offset + start, offset + end, label, text) for start, end, label, text in spans)
         while current_index < count:
             yield current
             current, current_index = [], current_index + 1
+
+    def _serial(self, pieces: Iterable[tuple[str, object]]) -> Iterator[tuple[object, list[tuple]]]:
+        for doc, context in self.nlp.pipe(pieces, as_tuples=True, batch_size=self.batch_size):
+            yield context, _spans_of(doc)
+
+    def _parallel(self, pieces: Iterable[tuple[str, object]], procs: int) -> Iterator[tuple[object, list[tuple]]]:
+        """Batches to a process pool, results in input order, at most two batches per worker in flight."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        # The platform's default start method, as spaCy's own n_process uses (fork on Linux). The parent
+        # has not loaded spaCy when it gets here, so each child loads the model itself either way.
+        pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context(),
+                                   initializer=_init_worker, initargs=(self.model_name,))
+        pending: deque = deque()
+        try:
+            batch: list[tuple[str, object]] = []
+            for piece in pieces:
+                batch.append(piece)
+                if len(batch) >= self.batch_size:
+                    pending.append(pool.submit(_ner_batch, batch, self.batch_size))
+                    batch = []
+                    while len(pending) > 2 * procs:
+                        yield from pending.popleft().result()
+            if batch:
+                pending.append(pool.submit(_ner_batch, batch, self.batch_size))
+            while pending:
+                yield from pending.popleft().result()
+            pool.shutdown(wait=True)  # all done: let the workers exit and be reaped now
+        except BrokenProcessPool:
+            load_model(self.model_name)  # a missing model raises ModelNotFound here, with its advice
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _spans_of(doc) -> list[tuple[int, int, str, str]]:
+    return [(ent.start_char, ent.end_char, ent.label_, ent.text) for ent in doc.ents]
+
+
+_WORKER_NLP = None
+_WORKER_ERROR: Exception | None = None
+
+
+def _init_worker(model: str) -> None:
+    """Runs once in each pool process. Ctrl-C is the parent's to handle: it shuts the pool down.
+
+    A model that fails to load is reported with the first batch, so the parent raises the same
+    ModelNotFound as a one-process run instead of the pool printing tracebacks and breaking.
+    """
+    import signal
+
+    global _WORKER_NLP, _WORKER_ERROR
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _WORKER_NLP = load_model(model)
+    except Exception as exc:  # noqa: BLE001 - handed to the parent as is
+        _WORKER_ERROR = exc
+
+
+def _ner_batch(batch: list[tuple[str, object]], batch_size: int) -> list[tuple[object, list[tuple]]]:
+    if _WORKER_NLP is None:
+        raise _WORKER_ERROR or RuntimeError("the NER worker has no model")
+    return [(context, _spans_of(doc))
+            for doc, context in _WORKER_NLP.pipe(batch, as_tuples=True, batch_size=batch_size)]
