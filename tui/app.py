@@ -11,12 +11,14 @@ from typing import Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from ..index.config import Settings
 from .keys import KEYS
+from .render import safe
 from .screens.main import TYPE_CYCLE, MainScreen
 
 
@@ -95,11 +97,61 @@ class NewsReader(App[int]):
         if not worker.is_cancelled:
             self.post_message(self.Indexing(dict(final, final=True)))
 
+    # -- refreshing feeds -------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Indexing or a refresh is running (they share the status line and the library's write lock)."""
+        return any(w.group in ("index", "refresh") and not w.is_finished for w in self.workers)
+
+    def refresh_feeds(self, names: Sequence[str] = ()) -> None:
+        """Refresh the named feeds (all by default) in a child process, like indexing: spaCy never loads here."""
+        if self.library.readonly:
+            self.notify("This library is read-only; its feeds cannot be refreshed from here.", severity="error")
+            return
+        if self.busy:
+            self.notify("Already indexing or refreshing; new articles appear when it finishes.")
+            return
+        if not self.library.feeds():
+            from .screens.feeds import NO_FEEDS
+
+            self.notify(NO_FEEDS, title="Refresh feeds", markup=False, timeout=8)
+            return
+        self._refresh(list(names))
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def _refresh(self, names: list[str]) -> None:
+        from ..index.worker import index_in_subprocess
+
+        worker = get_current_worker()
+        self.post_message(self.Indexing({"event": "start", "kind": "refresh"}))
+        final = index_in_subprocess(str(self.library.paths.home), names, refresh=True,
+                                    on_event=lambda e: self.post_message(self.Indexing(dict(e, kind="refresh"))),
+                                    cancel=worker.cancelled_event)
+        if not worker.is_cancelled:
+            self.post_message(self.Indexing(dict(final, final=True, kind="refresh")))
+
+    def _refresh_finished(self, event: dict) -> None:
+        from .feeds_summary import failure_text, summary_text
+
+        if event.get("event") == "error":
+            self.notify(f"Refreshing feeds failed: {event.get('message')}", severity="error", markup=False,
+                        timeout=10)
+            return
+        report = event.get("report") or {}
+        self.notify(summary_text(report), title="Feeds refreshed", markup=False)
+        failures = failure_text(report)
+        if failures:
+            self.notify(failures, title="Some feeds failed", severity="warning", markup=False, timeout=15)
+
     @on(Indexing)
     def _indexing(self, message: Indexing) -> None:
         event = message.event
         main = self.main
-        if event.get("final"):
+        if event.get("final") and event.get("kind") == "refresh":
+            self._refresh_finished(event)
+            if main is not None:
+                main.indexing_event({"event": "finished"})
+        elif event.get("final"):
             if event.get("event") == "error":
                 self.notify(f"Indexing failed: {event.get('message')}", severity="error", markup=False, timeout=10)
             else:
@@ -129,11 +181,21 @@ class NewsReader(App[int]):
             yield SystemCommand(f"Entity types: {name}", "Highlight and list only these entities",
                                 lambda i=index: main.set_type_index(i))
         for name, query in self.library.state.saved_searches():
-            yield SystemCommand(f"Saved search: {name}", query,
+            yield SystemCommand(f"Saved search: {_inert(name)}", _inert(query),
                                 lambda q=query: main.query_one("#search").set_query(q))
+        yield SystemCommand("Refresh feeds", "Fetch every feed and index what is new (R)", self.refresh_feeds)
+        for feed in self.library.feeds():
+            yield SystemCommand(f"Filter by feed: {_inert(feed.name)}",
+                                f"{feed.state} · {feed.articles} articles · {_inert(feed.url)}",
+                                lambda n=feed.name: main.filter_by_feed(n))
         for key in KEYS:
-            if key.scope == "app" and key.id not in ("next_pane", "previous_pane", "escape", "quit"):
+            if key.scope == "app" and key.id not in ("next_pane", "previous_pane", "escape", "quit", "refresh_feeds"):
                 yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
+
+
+def _inert(text: str) -> str:
+    """The palette parses titles and help as Textual markup; names from feeds or users must stay text."""
+    return escape(safe(text))
 
 
 def run_reader(library, *, index_paths: list[str] | None = None) -> int:

@@ -61,6 +61,9 @@ KEYS: tuple[Key, ...] = (
     Key("open_url", "o", "open_url", "Open url", show=False, help="open the article's web address in a browser"),
     Key("entity_types", "t", "cycle_types", "Types", show=False,
         help="cycle which entity types are highlighted"),
+    Key("refresh_feeds", "R", "refresh_feeds", "Refresh", help="refresh every feed (new articles appear when done)"),
+    Key("feeds", "F", "pick_feed", "Feeds", show=False,
+        help="list the feeds; choosing one shows only its articles (source: in the search bar)"),
     Key("help", "question_mark", "help", "Help", help="this screen"),
     Key("quit", "q", "quit", "Quit", help="quit"),
 )

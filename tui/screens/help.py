@@ -38,7 +38,7 @@ def help_table(keymap: dict[str, str] | None = None) -> Group:
     mouse.add_row("click", Text("open an article, choose an entity, move between panes"), "")
     mouse.add_row("wheel", Text("scroll lists and the article"), "")
     other = _section("Elsewhere")
-    other.add_row("ctrl+p", Text("command palette: re-index, entity types, themes, saved searches"), "")
+    other.add_row("ctrl+p", Text("command palette: re-index, refresh feeds, filter by feed, entity types, themes, saved searches"), "")
     other.add_row("config", Text('remap keys in config.toml under [keys], e.g. star = "x" (ids on the right)'), "")
     return Group(*sections, mouse, Text(""), other)
 

@@ -7,6 +7,7 @@ write, done inline so the list updates at once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from textual import on, work
@@ -28,6 +29,8 @@ from ..widgets.index_status import IndexStatus
 from ..widgets.search_bar import SearchBar
 
 PAGE = 50
+# A query that only picks one feed (as the feed picker writes it) has nothing to rank by: newest first.
+FEED_ONLY = re.compile(r'^\s*source:"[^"]*"\s*$')
 # What ``t`` steps through: all types, then one kind at a time, then highlighting off.
 TYPE_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("all entity types", None),
@@ -141,7 +144,7 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, offset: int, open_id: str | None) -> None:
-        sort = "relevance" if query.strip() else "date"
+        sort = "date" if not query.strip() or FEED_ONLY.match(query) else "relevance"
         result = self.library.search(query, limit=self.page_size, offset=offset, sort=sort)
         flags = self.library.flags([h.id for h in result.hits])
         spans = None
@@ -434,6 +437,37 @@ class MainScreen(Screen):
         self.query_one(ArticleView).restyle(labels=self.labels)
         self.query_one(EntityPane).set_labels(self.labels)
         self.notify(f"Showing {TYPE_CYCLE[index][0]}.", timeout=2)
+
+    def action_refresh_feeds(self) -> None:
+        self.app.refresh_feeds()
+
+    def action_pick_feed(self) -> None:
+        from .feeds import NO_FEEDS, FeedsScreen
+
+        feeds = self.library.feeds()
+        if not feeds:
+            self.notify(NO_FEEDS, title="Feeds", markup=False, timeout=8)
+            return
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            what, name = choice
+            if what == "refresh":
+                self.app.refresh_feeds([name])
+            else:
+                self.filter_by_feed(name)
+
+        self.app.push_screen(FeedsScreen(feeds), chosen)
+
+    def filter_by_feed(self, name: str) -> None:
+        """Show one feed's articles: the filter is a ``source:`` query in the search bar, so it can be edited."""
+        from .feeds import feed_query
+
+        self.entity_filter = None
+        self.query_one(ArticleView).restyle(focus_key=None)
+        self.query_one(SearchBar).set_query(feed_query(name))
+        self.query_one(ArticleList).focus()
 
     def action_help(self) -> None:
         from .help import HelpScreen

@@ -6,6 +6,12 @@ from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from ..render import safe
+
+# What each phase of ``Library.refresh_feeds`` is doing, in words.
+REFRESH_PHASES = {"feeds": "fetching feeds", "pages": "fetching article pages", "index": "indexing new articles",
+                  "done": "done"}
+
 
 class IndexStatus(Horizontal):
     def compose(self):
@@ -13,11 +19,26 @@ class IndexStatus(Horizontal):
         yield ProgressBar(total=None, show_eta=False, id="index-bar")
 
     def update_event(self, event: dict) -> None:
-        """Show one event from ``index_in_subprocess``: progress, waiting, done or error."""
+        """Show one event from ``index_in_subprocess``: progress, waiting, done or error.
+
+        Events with ``kind: refresh`` come from a feed refresh, whose ``path`` is the feed's name."""
         label = self.query_one("#index-label", Static)
         bar = self.query_one(ProgressBar)
         kind = event.get("event")
-        if kind == "progress":
+        if event.get("kind") == "refresh" and kind in ("progress", "start"):
+            total = event.get("total") or None
+            bar.update(total=total, progress=event.get("done") or 0)
+            text = Text("Refreshing feeds", style="bold")
+            phase = REFRESH_PHASES.get(event.get("phase") or "", "")
+            if phase:
+                text.append(f" · {phase}")
+                if total:
+                    text.append(f" {event.get('done') or 0}/{total}")
+            if event.get("path") and event.get("phase") == "feeds":
+                text.append(" · ")
+                text.append(safe(str(event["path"]))[:40], style="italic")
+            label.update(text)
+        elif kind == "progress":
             total = event.get("total") or None
             bar.update(total=total, progress=event.get("done") or 0)
             phase = event.get("phase") or "indexing"
