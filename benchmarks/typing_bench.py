@@ -49,9 +49,15 @@ async def _type(home: Path, delay: float) -> dict:
         calls.clear()
         ticks.clear()
         typing_started = time.perf_counter()
-        for ch in QUERY:
+        pressed = []
+        for i, ch in enumerate(QUERY):
+            # Keys on a fixed schedule (not "press, then sleep"), so the typist's pace does not slow
+            # down by however long the app takes to handle each key.
+            wait = typing_started + i * delay - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            pressed.append(time.perf_counter())
             await pilot.press("space" if ch == " " else ch)
-            await pilot.pause(delay)
         typed = time.perf_counter()
         await pilot.pause(0.6)  # past the debounce
         await app.workers.wait_for_complete()
@@ -67,6 +73,7 @@ async def _type(home: Path, delay: float) -> dict:
         "queries": [q for q, _, _ in calls],
         "search_ms": [round((e - s) * 1000, 1) for _, s, e in calls],
         "typing_s": round(typed - typing_started, 2),
+        "key_interval_ms": round(statistics.median(b - a for a, b in zip(pressed, pressed[1:])) * 1000, 1),
         "max_frame_gap_ms": round(max(gaps) * 1000, 1) if gaps else None,
         "median_frame_gap_ms": round(statistics.median(gaps) * 1000, 1) if gaps else None,
     }
