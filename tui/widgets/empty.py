@@ -19,7 +19,7 @@ def empty_text(home: str, *, indexing: bool, readonly: bool) -> Text:
     out.append("  newsreader index", style="bold #5fafff")
     out.append("               the bundled sample articles\n")
     out.append("  newsreader feed add URL", style="bold #5fafff")
-    out.append("        subscribe to an RSS/Atom feed, then press R here to fetch it\n\n")
+    out.append("        subscribe to an RSS/Atom feed; R here fetches it\n\n")
     out.append("or press ctrl+p and choose ", style="")
     out.append("Re-index library", style="bold")
     out.append(".\n\n")
