@@ -49,3 +49,11 @@ def clean_body(text: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines).strip()
     return _BLANK_LINES.sub("\n\n", text)
+
+
+_URL_SPACE = re.compile(r"\s+")
+
+
+def clean_url(text: str) -> str:
+    """A url from an article: inert, and without the whitespace a real url cannot contain."""
+    return _URL_SPACE.sub("", strip_unsafe(text))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..article import Article, stable_id
-from ..textclean import clean_line
+from ..textclean import clean_line, clean_url
 from .base import ReadError, ReadResult, parse_date
 from .decoding import reject_binary
 from .htmltext import html_to_text
@@ -62,7 +62,7 @@ def parse(data: bytes, *, location: str, source_key: str, path: str = "") -> Rea
             title=title,
             body=body,
             source=feed_title,
-            url=entry.get("link", "") or "",
+            url=clean_url(entry.get("link", "") or ""),
             published=published,
             path=path or location,
             source_key=source_key,

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..article import Article, stable_id
-from ..textclean import clean_body, clean_line
+from ..textclean import clean_body, clean_line, clean_url
 from .base import ReadError, ReadResult, parse_date
 from .decoding import decode
 
@@ -49,7 +49,7 @@ def read(path: Path, data: bytes) -> ReadResult:
         title=title,
         body=body,
         source=clean_line(doc.get("sitename") or doc.get("hostname") or path.parent.name),
-        url=doc.get("url") or "",
+        url=clean_url(doc.get("url") or ""),
         published=parse_date(doc.get("date")),
         path=str(path),
         source_key=str(path),

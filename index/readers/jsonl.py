@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..article import Article, stable_id
-from ..textclean import clean_body, clean_line
+from ..textclean import clean_body, clean_line, clean_url
 from .base import ReadError, ReadResult, parse_date
 from .decoding import decode
 
@@ -34,7 +34,7 @@ def read(path: Path, data: bytes) -> ReadResult:
             continue
         if not title:
             title = clean_line(body.split("\n", 1)[0])[:120]
-        url = str(obj.get("url") or "")
+        url = clean_url(str(obj.get("url") or ""))
         article_id = stable_id("jsonl", url) if url else stable_id("jsonl", str(path), title, body[:2000])
         if article_id in seen:
             result.warnings.append(f"line {number}: duplicate of an earlier line, skipped")
