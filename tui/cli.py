@@ -128,7 +128,7 @@ def cmd_search(args) -> int:
             return 1 if result.error else 0
         console = _console()
         if result.error:
-            _console(stderr=True).print(f"newsreader: {result.error}", markup=False)
+            print(f"newsreader: {result.error}", file=sys.stderr)  # one line, never wrapped by Rich
             return 1
         console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
                                                      f" for {query!r}"))
