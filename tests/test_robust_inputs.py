@@ -299,7 +299,8 @@ def _mixed_folder(root: Path) -> tuple[dict[str, str], set[str]]:
     return words, set(bad)
 
 
-def test_index_command_indexes_every_good_file_and_lists_every_bad_one(tmp_path, capsys):
+def test_index_command_indexes_every_good_file_and_lists_every_bad_one(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "3000")  # so Rich never breaks a long path across lines
     src = tmp_path / "src"
     src.mkdir()
     words, bad = _mixed_folder(src)
@@ -332,7 +333,8 @@ def test_index_command_indexes_every_good_file_and_lists_every_bad_one(tmp_path,
     capsys.readouterr()
 
 
-def test_strict_stops_at_the_first_failure(tmp_path, capsys):
+def test_strict_stops_at_the_first_failure(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "3000")
     src = tmp_path / "src"
     src.mkdir()
     (src / "a-good.txt").write_text(GOOD_TEXT)
