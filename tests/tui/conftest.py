@@ -34,6 +34,15 @@ HOSTILE = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_animations(monkeypatch):
+    """Scrolls jump instead of gliding. Pilot waits for every animation to end after each key, so this
+    only saves time: the state a test asserts on is the same once an animation has finished."""
+    import textual.constants
+
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+
+
 @pytest.fixture(scope="session")
 def fixed_seeds_home(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("fixed") / "seeds"
