@@ -57,3 +57,15 @@ _URL_SPACE = re.compile(r"\s+")
 def clean_url(text: str) -> str:
     """A url from an article: inert, and without the whitespace a real url cannot contain."""
     return _URL_SPACE.sub("", strip_unsafe(text))
+
+
+def neutralise(text: str) -> str:
+    """Inert text of the same length: each control or bidi character becomes U+FFFD.
+
+    For display code that holds character offsets into the text (entity spans, hits): removing
+    characters would shift them, replacing keeps them. An escape sequence without its ESC is plain text.
+    """
+    return _CONTROLS.sub("\ufffd", text.replace("\x1b", "\ufffd")) if _UNSAFE_CHAR.search(text) else text
+
+
+_UNSAFE_CHAR = re.compile("[\x1b\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029\ufeff]")

@@ -109,3 +109,14 @@ def test_json_output_carries_no_control_characters(hostile_home, capsys, monkeyp
         view = json.loads(out)
         if view["title"].startswith("Quarrel"):
             assert LONG in view["body"]  # the long line is kept whole, just inert
+
+
+def test_neutralise_keeps_offsets_and_leaves_nothing_live():
+    """For renderers that hold offsets into stored text (defence in depth behind ingest cleaning)."""
+    from newsreader.index.textclean import neutralise
+
+    text = f"Title {NASTY} and {MARKUP}\n\tend"
+    out = neutralise(text)
+    assert len(out) == len(text) and not FORBIDDEN.search(out)
+    assert MARKUP in out and out.endswith("\n\tend")
+    assert neutralise("plain text") == "plain text"
