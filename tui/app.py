@@ -159,6 +159,8 @@ class NewsReader(App[int]):
                 failed = report.get("failed") or []
                 added = report.get("added", 0)
                 text = f"Indexed: {added} new, {report.get('updated', 0)} updated, {report.get('removed', 0)} removed"
+                if not (added or report.get("updated") or report.get("removed") or failed):
+                    text = "The library is up to date: no new or changed files."
                 if failed:
                     text += f"; {len(failed)} file{'s' if len(failed) != 1 else ''} failed (newsreader index lists why)"
                 self.notify(text, markup=False, severity="warning" if failed else "information")

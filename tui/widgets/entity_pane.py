@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
@@ -59,11 +60,15 @@ def timeline_series(timeline: tuple[tuple[str, int], ...]) -> list[int]:
     return [days.get(first + timedelta(days=i), 0) for i in range((last - first).days + 1)]
 
 
-def _entity_line(name: str, label: str, count: int, unit: str = "") -> Text:
-    out = Text(no_wrap=True, overflow="ellipsis")
-    out.append(safe(name), style=ENTITY_STYLES.get(label, "bold"))
-    out.append(f"  {count}{unit}", style="dim")
-    return out
+def _entity_line(name: str, label: str, count: int, unit: str = "") -> Table:
+    """Name and count in two columns, so a long name ("South China Morning Post") is cut short with an
+    ellipsis instead of losing its count off the pane's edge."""
+    grid = Table.grid(padding=(0, 1), pad_edge=False, expand=True)
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_row(Text(safe(name), style=ENTITY_STYLES.get(label, "bold"), no_wrap=True, overflow="ellipsis"),
+                 Text(f"{count}{unit}", style="dim"))
+    return grid
 
 
 def _header(title: str) -> Option:
@@ -184,7 +189,7 @@ class EntityPane(Vertical):
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
         self.options.highlighted = first
 
-    def _entity_option(self, entity: EntitySummary | ArticleEntity, prompt: Text) -> Option:
+    def _entity_option(self, entity: EntitySummary | ArticleEntity, prompt: Table) -> Option:
         self._by_key[entity.key] = entity
         return Option(prompt, id=f"e:{entity.key}")
 
