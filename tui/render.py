@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 
 from rich.text import Text
 
-from ..index.textclean import strip_unsafe
+from ..index.textclean import neutralise, strip_unsafe
 
 # One colour per entity type; places share one because GPE/LOC/FAC are all "where".
 ENTITY_STYLES: dict[str, str] = {
@@ -57,7 +57,7 @@ def styled(text: str, entities: Iterable = (), hits: Sequence[tuple[int, int]] =
     ``base`` is the offset of ``text`` inside the article body, so a paragraph can be styled with the
     article's spans. ``labels`` limits which types are coloured; ``focus_key`` underlines one entity.
     """
-    out = Text(safe(text)) if "\x1b" in text else Text(text)
+    out = Text(neutralise(text))  # same length, so span offsets still line up
     n = len(out.plain)
     for span in entities:
         if labels is not None and span.label not in labels and span.key != focus_key:
@@ -89,7 +89,7 @@ def legend(labels: Iterable[str] = LEGEND_ORDER) -> Text:
 
 def marked(text: str, spans: Sequence[tuple[int, int]], style: str = "bold underline") -> Text:
     """A one-line text (title, snippet) with its hit spans emphasised."""
-    out = Text(text)
+    out = Text(neutralise(text))
     for s, e in spans:
         out.stylize(style, s, e)
     return out
