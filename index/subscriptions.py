@@ -109,7 +109,9 @@ class Subscriptions:
                 self.readonly = True
         self.db = None
         if path.exists():  # read-only: list what is there, if the tables were ever created
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            from .sqlite_ro import connect_readonly
+
+            db = connect_readonly(path)  # copes with WAL files on a read-only mount
             try:
                 db.execute("SELECT count(*) FROM feeds").fetchone()
                 self.db = db
