@@ -10,8 +10,10 @@ import pytest
 from feeds_server import FeedServer, rss
 
 from newsreader.tui.app import NewsReader
+from newsreader.tui.feeds_summary import MOST_FAILURES_SHOWN, failure_text, summary_text
 from newsreader.tui.screens.feeds import FeedList, FeedsScreen, feed_query
 from newsreader.tui.widgets.article_list import ArticleList
+from newsreader.tui.widgets.index_status import IndexStatus
 from newsreader.tui.widgets.search_bar import SearchBar
 
 from .conftest import reader, settle
@@ -128,6 +130,26 @@ async def test_no_feeds_says_how_to_add_one(reader_library):
         await settle(pilot)
         assert not isinstance(app.screen, FeedsScreen)
         assert len([n for n in notes(app) if "newsreader feed add URL" in n.message]) == 2
+        # the status line words a refresh's progress; the feed's name stays text
+        status = app.screen.query_one(IndexStatus)
+        status.update_event({"event": "progress", "kind": "refresh", "phase": "feeds", "done": 1, "total": 3,
+                             "path": ODD})
+        assert str(status.query_one("#index-label").render()) == f"Refreshing feeds · fetching feeds 1/3 · {ODD}"
+        status.update_event({"event": "progress", "kind": "refresh", "phase": "index", "done": 0, "total": 2,
+                             "path": ""})
+        assert str(status.query_one("#index-label").render()) == "Refreshing feeds · indexing new articles 0/2"
+
+
+def test_refresh_report_in_plain_words():
+    feeds = [{"name": f"feed {i}", "url": f"http://127.0.0.1/{i}", "status": "failed", "error": "timed out"}
+             for i in range(MOST_FAILURES_SHOWN + 2)] + [{"name": "fine", "status": "ok"}]
+    report = {"new": 1, "updated": 0, "unchanged": 4, "failed": len(feeds) - 1, "feeds": feeds}
+    assert summary_text(report) == f"1 new article, 4 unchanged · {len(feeds) - 1} of {len(feeds)} feeds failed"
+    lines = failure_text(report).splitlines()
+    assert lines[0] == "feed 0: timed out" and len(lines) == MOST_FAILURES_SHOWN + 1
+    assert lines[-1].startswith("and 2 more")
+    assert failure_text({"feeds": [{"name": "fine", "status": "ok"}]}) == ""
+    assert summary_text({"new": 0, "interrupted": True, "feeds": []}) == "0 new articles · stopped early"
 
 
 def test_feed_query_keeps_the_name_one_phrase():
