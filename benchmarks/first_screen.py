@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from procs import hwm_mb
+from procs import hwm_mb, rss_parts_mb
 
 SOCKET = f"nrbench-{uuid.uuid4().hex[:8]}"
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
@@ -73,6 +73,7 @@ def measure(cmd: list[str], marker: str, *, timeout: float = 60.0, settle: float
         return result
     time.sleep(settle)
     result["peak_rss_mb"] = round(hwm_mb(pid), 1)
+    result["rss_parts_mb"] = rss_parts_mb(pid)
     _tmux("send-keys", "-t", name, "q")
     deadline = time.perf_counter() + 10
     status = None
@@ -111,7 +112,7 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
 
     title = newest_title(home)
     marker = marker_for(title)
-    bare, ours, memory, bare_memory, errors, exits = [], [], [], [], [], []
+    bare, ours, memory, bare_memory, errors, exits, parts = [], [], [], [], [], [], []
     start_server()
     try:
         measure([sys.executable, str(BARE_APP)], BARE_MARKER, settle=0.2)  # warm the file cache
@@ -126,6 +127,7 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
                 into.append(m["seconds"])
                 mem.append(m["peak_rss_mb"])
             exits.append(r.get("exit_status"))
+            parts.append(r.get("rss_parts_mb"))
     finally:
         stop_server()
     out: dict = {"marker": marker, "repeats": repeats, "errors": errors[:2], "reader_exit_status": exits}
@@ -137,5 +139,6 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
             "reader_p50_s": round(statistics.median(ours), 3), "reader_p95_s": round(percentile(ours, 95), 3),
             "ratio_p50": round(statistics.median(ours) / statistics.median(bare), 2),
             "reader_peak_mb": round(max(memory), 1), "bare_peak_mb": round(max(bare_memory), 1),
+            "reader_rss_parts_mb": parts[-1],
         })
     return out

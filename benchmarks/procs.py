@@ -21,7 +21,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 class Measured:
     returncode: int
     seconds: float
-    maxrss_mb: float  # the child's own peak (ru_maxrss)
+    maxrss_mb: float  # ru_maxrss: the largest single process of the tree (the child or a waited-for descendant)
+    own_peak_mb: float  # sampled peak of the child process alone
     tree_peak_mb: float  # sampled peak of the sum over the child and its descendants
     cpu_seconds: float  # user + system time of the child and its waited-for descendants
     stdout: str
@@ -61,6 +62,19 @@ def hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def rss_parts_mb(pid: int) -> dict[str, float]:
+    """Resident memory split into anonymous (the heap) and file-backed (mapped index files, code)."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name = line.split(":")[0]
+            if name in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+                out[name] = round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
 def tree_rss_mb(pid: int) -> float:
     kids = _children_map()
     total, stack = 0.0, [pid]
@@ -75,13 +89,14 @@ def run(cmd: list[str], *, env: dict | None = None, sample_every: float = 0.05, 
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             env=env, text=True)
-    peak = 0.0
+    peak = own = 0.0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, own
         while not stop.is_set():
             peak = max(peak, tree_rss_mb(proc.pid))
+            own = max(own, rss_mb(proc.pid))
             stop.wait(sample_every)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -106,5 +121,5 @@ def run(cmd: list[str], *, env: dict | None = None, sample_every: float = 0.05, 
     sampler.join()
     for t in readers:
         t.join()
-    return Measured(proc.returncode, seconds, usage.ru_maxrss / 1024, peak,
+    return Measured(proc.returncode, seconds, usage.ru_maxrss / 1024, own, peak,
                     usage.ru_utime + usage.ru_stime, "".join(out_chunks), "".join(err_chunks))

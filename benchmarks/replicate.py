@@ -77,7 +77,7 @@ def build(source_home: Path, target_home: Path, size: int, *, progress=print) ->
                     original, id=stable_id("bench-replica", str(replica), original.id),
                     source_key=f"bench-replica:{replica}:{original.path}", published=None, fetched=when,
                 )
-                writer.add_document(**document_for(article))
+                writer.add_document(**document_for(article, library.aliases))
                 touched |= catalog.put_article(article)
                 written += 1
                 pending += 1

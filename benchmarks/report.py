@@ -43,13 +43,15 @@ def print_tables(out: dict) -> None:
                       _ok(re_run["p95_s"], 2.0)]]))
     memory_rows = []
     if ix:
-        memory_rows.append([f"{ix['articles']:,} into an empty library", ix["peak_mb"], ix["tree_peak_mb"]])
+        memory_rows.append([f"{ix['articles']:,} into an empty library", ix["peak_mb"], ix["largest_process_mb"],
+                            ix["tree_peak_mb"]])
     into = out.get("indexing_into_large")
     if into:
         memory_rows.append([f"{into['analysed']:,} into the {out['large_build']['articles']:,} library",
-                            into["peak_mb"], into["tree_peak_mb"]])
+                            into["peak_mb"], into["largest_process_mb"], into["tree_peak_mb"]])
     if memory_rows:
-        print(table("Indexing memory (MB)", ["run", "indexer process peak", "with NER workers (sampled)"],
+        print(table("Indexing memory (MB)", ["run", "indexer (writer) process", "largest process (ru_maxrss)",
+                                             "whole tree with NER workers (sampled)"],
                     memory_rows))
     if into:
         print(f"  indexing into the large library: {into['articles_per_s']} articles/s "
@@ -104,6 +106,11 @@ def print_tables(out: dict) -> None:
     if build:
         print(f"\nLarge library: {build['articles']:,} articles ({build['replicated']:,} replicated) built in "
               f"{build['seconds']} s")
+    canonical = out.get("canonical")
+    if canonical:
+        print("\nEntity canonicalisation (benchmarks/bench_canonical.py)")
+        for line in canonical["output"] or [canonical["error"]]:
+            print(f"  {line}")
     sizes = out.get("library_bytes")
     if sizes:
         print(table("Library on disk (index + catalog)", ["library", "MB"],

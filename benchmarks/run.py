@@ -71,7 +71,8 @@ def index_run(home: Path, folder: Path, *, fresh: bool = True) -> dict:
             "cpu_s": round(m.cpu_seconds, 2),
             "articles_per_s": round(analysed / report["seconds"], 2) if report["seconds"] else None,
             "articles_per_cpu_s": round(analysed / m.cpu_seconds, 3) if m.cpu_seconds else None,
-            "peak_mb": round(m.maxrss_mb, 1), "tree_peak_mb": round(m.tree_peak_mb, 1)}
+            "peak_mb": round(m.own_peak_mb, 1), "largest_process_mb": round(m.maxrss_mb, 1),
+            "tree_peak_mb": round(m.tree_peak_mb, 1)}
 
 
 def reference_run(folder: Path) -> dict:
@@ -103,6 +104,7 @@ def indexing(folder: Path, home: Path, repeats: int) -> dict:
         "ratio": round(med(ours, "articles_per_s") / med(ref, "articles_per_s"), 3),
         "cpu_ratio": round(med(ours, "articles_per_cpu_s") / med(ref, "articles_per_cpu_s"), 3),
         "peak_mb": max(r["peak_mb"] for r in ours), "tree_peak_mb": max(r["tree_peak_mb"] for r in ours),
+        "largest_process_mb": max(r["largest_process_mb"] for r in ours),
         "reference_tree_peak_mb": max(r["tree_peak_mb"] for r in ref),
     }
 
@@ -138,6 +140,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7, help="repeats per search query")
     parser.add_argument("--screen-repeats", type=int, default=5)
     parser.add_argument("--skip-typing", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated stages: indexing,search,screen,typing "
+                        "(the libraries are built either way)")
     args = parser.parse_args()
 
     import first_screen
@@ -145,6 +149,7 @@ def main() -> int:
     import search_bench
     import typing_bench
 
+    stages = set(args.only.split(",")) if args.only else {"indexing", "search", "screen", "typing"}
     started = time.perf_counter()
     out: dict = {"started": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
                  "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -158,9 +163,12 @@ def main() -> int:
     mid = f"bbc{args.articles}"
     homes[mid] = LIBS / mid
     say(f"Indexing {args.articles} real articles")
-    out["indexing"] = indexing(folder, homes[mid], args.index_repeats)
-    say("Re-running index on the unchanged folder")
-    out["unchanged_rerun"] = unchanged_rerun(homes[mid], folder, 5)
+    if "indexing" in stages:
+        out["indexing"] = indexing(folder, homes[mid], args.index_repeats)
+        say("Re-running index on the unchanged folder")
+        out["unchanged_rerun"] = unchanged_rerun(homes[mid], folder, 5)
+    else:
+        index_run(homes[mid], folder)
 
     if args.large:
         big = f"replicated{args.large_size}"
@@ -175,7 +183,8 @@ def main() -> int:
         large_home_copy = homes[big].with_name(big + "-indexing")
         shutil.rmtree(large_home_copy, ignore_errors=True)
         shutil.copytree(homes[big], large_home_copy)
-        out["indexing_into_large"] = index_run(large_home_copy, extra, fresh=False)
+        if "indexing" in stages:
+            out["indexing_into_large"] = index_run(large_home_copy, extra, fresh=False)
         shutil.rmtree(large_home_copy, ignore_errors=True)
 
     out["library_bytes"] = {name: sum(f.stat().st_size for f in (home / "library").rglob("*") if f.is_file())
@@ -184,21 +193,22 @@ def main() -> int:
     out["first_screen"] = {}
     out["typing"] = {}
     for name, home in homes.items():
-        say(f"Search latency: {name}")
-        out["search"][name] = search_bench.measure(home, repeats=args.repeats)
-        say(f"Time to first screen: {name}")
-        out["first_screen"][name] = first_screen.compare(home, repeats=args.screen_repeats, newsreader=NEWSREADER)
-        if not args.skip_typing and name != "seeds":
+        if "search" in stages:
+            say(f"Search latency: {name}")
+            out["search"][name] = search_bench.measure(home, repeats=args.repeats)
+        if "screen" in stages:
+            say(f"Time to first screen: {name}")
+            out["first_screen"][name] = first_screen.compare(home, repeats=args.screen_repeats,
+                                                             newsreader=NEWSREADER)
+        if "typing" in stages and not args.skip_typing and name != "seeds":
             say(f"Search as you type: {name}")
             out["typing"][name] = typing_bench.measure(home)
     canonical = HERE / "bench_canonical.py"
     if canonical.exists():
         say("Entity canonicalisation (bench_canonical.py)")
-        proc = subprocess.run([sys.executable, str(canonical), "--json"], capture_output=True, text=True)
-        try:
-            out["canonical"] = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            out["canonical"] = {"error": (proc.stderr or proc.stdout)[-1000:]}
+        proc = subprocess.run([sys.executable, str(canonical)], capture_output=True, text=True)
+        out["canonical"] = {"returncode": proc.returncode, "output": proc.stdout.strip().splitlines(),
+                            "error": proc.stderr.strip()[-1000:] if proc.returncode else ""}
     out["machine"]["end"] = load_conditions()
     out["seconds"] = round(time.perf_counter() - started, 1)
 

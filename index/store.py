@@ -92,6 +92,20 @@ def document_for(article: Article, aliases: AliasTable | None = None) -> dict:
     return doc
 
 
+def _write_codec():
+    """Whoosh's codec without zlib on posting blocks.
+
+    Whoosh compresses every posting block, however small (its "under 20 bytes" check is overwritten
+    on the next line), and most terms of a new segment have a block of one or two postings. Leaving
+    them uncompressed saves ~2 ms of the indexer's ~13 ms of Whoosh work per article (measured in
+    benchmarks/) for an index ~30% larger. Readers need nothing: each block records whether it is
+    compressed, so old and new segments mix.
+    """
+    from whoosh.codec.whoosh3 import W3Codec
+
+    return W3Codec(compression=0)
+
+
 class Store:
     """One Whoosh index. Reads share a searcher guarded by a lock; writes go through ``writer()``."""
 
@@ -149,7 +163,7 @@ class Store:
         if self._ix is None:
             raise IndexDamaged(self.directory, FileNotFoundError("no index yet"))
         try:
-            return self._ix.writer(timeout=timeout)
+            return self._ix.writer(timeout=timeout, codec=_write_codec())
         except LockError as exc:
             raise LibraryBusy("another newsreader process is writing to this library") from exc
 

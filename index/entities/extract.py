@@ -139,7 +139,11 @@ class EntityExtractor:
             yield context, _spans_of(doc)
 
     def _parallel(self, pieces: Iterable[tuple[str, object]], procs: int) -> Iterator[tuple[object, list[tuple]]]:
-        """Batches to a process pool, results in input order, at most two batches per worker in flight."""
+        """Batches to a process pool, results in input order, a few batches per worker in flight.
+
+        The queue is deep enough that the workers stay busy while the caller commits (seconds), and
+        shallow enough that memory does not grow with the size of the run.
+        """
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
@@ -156,7 +160,7 @@ class EntityExtractor:
                 if len(batch) >= self.batch_size:
                     pending.append(pool.submit(_ner_batch, batch, self.batch_size))
                     batch = []
-                    while len(pending) > 2 * procs:
+                    while len(pending) > 4 * procs:
                         yield from pending.popleft().result()
             if batch:
                 pending.append(pool.submit(_ner_batch, batch, self.batch_size))
