@@ -345,6 +345,24 @@ async def test_help_lists_every_binding(reader_library):
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_help_scrolls_with_the_movement_keys_at_80x24(reader_library):
+    from textual.containers import VerticalScroll
+
+    app = reader(reader_library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = app.screen.query_one("#help-box", VerticalScroll)
+        assert box.max_scroll_y > 0
+        await pilot.press("j", "j", "j")
+        assert box.scroll_y == 3
+        await pilot.press("G")
+        assert box.scroll_y == box.max_scroll_y
+        await pilot.press("g")
+        assert box.scroll_y == 0
+
+
 async def test_keys_remapped_from_config(reader_library):
     reader_library.settings.keys = {"star": "x", "nonsense": "z"}
     app = reader(reader_library)

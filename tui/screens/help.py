@@ -44,7 +44,15 @@ def help_table(keymap: dict[str, str] | None = None) -> Group:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="close_help")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+        Binding("space,pagedown", "scroll('page_down')", "Page down", show=False),
+        Binding("b,pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("g,home", "scroll('home')", "Top", show=False),
+        Binding("G,end", "scroll('end')", "Bottom", show=False),
+    ]
 
     def compose(self):
         with VerticalScroll(id="help-box"):
@@ -52,6 +60,14 @@ class HelpScreen(ModalScreen[None]):
             yield Static(help_table(getattr(self.app, "_keymap", {})), id="help-table", markup=False)
             yield Static(Text.assemble(("Entity colours: ", "bold"), legend()), markup=False)
             yield Static(Text("escape, q or ? closes this screen", style="dim"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box", VerticalScroll).focus()
+
+    def action_scroll(self, where: str) -> None:
+        """The help is longer than a small terminal: the reader's own movement keys scroll it."""
+        box = self.query_one("#help-box", VerticalScroll)
+        getattr(box, f"scroll_{where}")(animate=False)
 
     def action_dismiss(self) -> None:
         self.dismiss(None)
