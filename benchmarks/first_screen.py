@@ -79,7 +79,10 @@ def measure(cmd: list[str], marker: str, *, timeout: float = 60.0, settle: float
     status = None
     while time.perf_counter() < deadline:
         if _tmux("display-message", "-p", "-t", name, "#{pane_dead}", check=False).strip() == "1":
-            status = int(_tmux("display-message", "-p", "-t", name, "#{pane_dead_status}").strip() or -1)
+            time.sleep(0.05)  # tmux fills in the status a moment after marking the pane dead
+            code = _tmux("display-message", "-p", "-t", name, "#{pane_dead_status}").strip()
+            signal = _tmux("display-message", "-p", "-t", name, "#{pane_dead_signal}").strip()
+            status = int(code) if code else f"signal {signal}" if signal else "unknown"
             break
         time.sleep(0.02)
     result["exit_status"] = status

