@@ -260,22 +260,8 @@ class Syncer:
         return candidates
 
     def _remove_files(self, paths: list[str]) -> None:
-        writer = self.store.open_writer(timeout=30)
-        touched: set[str] = set()
-        try:
-            for path in paths:
-                for article_id in self.catalog.article_hashes(path):
-                    writer.delete_by_term("id", article_id)
-                    touched |= self.catalog.delete_article(article_id)
-                    self.report.removed += 1
-                self.catalog.drop_file(path)
-        except BaseException:
-            _cancel(writer)
-            self.catalog.rollback()
-            raise
-        writer.commit()
-        self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
-        self.catalog.commit()
+        stale = [article_id for path in paths for article_id in self.catalog.article_hashes(path)]
+        self._commit(self.store.open_writer(timeout=30), set(), stale_ids=stale, drop_files=paths)
 
     # -- reading -----------------------------------------------------------------------------------
     def _read_jobs(self, candidates: list[tuple[Path, os.stat_result]]) -> Iterator[_FileJob]:
@@ -389,7 +375,7 @@ class Syncer:
                     done_files += 1
                     self.progress(Progress("index", done_files, total, self.report.analysed, job.record.path))
                     if pending >= COMMIT_EVERY:
-                        self._commit(writer, finished, touched, record_files)
+                        self._commit_jobs(writer, finished, touched, record_files)
                         writer = self.store.open_writer(timeout=30)
                         finished, touched, pending = [], set(), 0
                 if self.cancel is not None and self.cancel.is_set():
@@ -399,18 +385,23 @@ class Syncer:
             _cancel(writer)
             self.catalog.rollback()
             raise
-        self._commit(writer, [j for j in finished if j.remaining == 0], touched, record_files)
+        self._commit_jobs(writer, [j for j in finished if j.remaining == 0], touched, record_files)
 
-    def _commit(self, writer, jobs: list[_FileJob], touched: set[str], record_files: bool) -> None:
-        """Whoosh first, then the catalog: a crash in between only makes the next run redo these files."""
+    def _commit(self, writer, touched: set[str], *, stale_ids: Iterable[str] = (),
+                records: Iterable[FileRecord] = (), drop_files: Iterable[str] = ()) -> None:
+        """Apply removals and file records, then commit Whoosh first and the catalog second.
+
+        A crash between the two commits only makes the next run redo these files.
+        """
         try:
-            for job in jobs:
-                for article_id in job.stale_ids:
-                    writer.delete_by_term("id", article_id)
-                    touched |= self.catalog.delete_article(article_id)
-                    self.report.removed += 1
-                if record_files:
-                    self.catalog.put_file(job.record)
+            for article_id in stale_ids:
+                writer.delete_by_term("id", article_id)
+                touched |= self.catalog.delete_article(article_id)
+                self.report.removed += 1
+            for record in records:
+                self.catalog.put_file(record)
+            for path in drop_files:
+                self.catalog.drop_file(path)
         except BaseException:
             _cancel(writer)
             self.catalog.rollback()
@@ -418,6 +409,10 @@ class Syncer:
         writer.commit()
         self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
         self.catalog.commit()
+
+    def _commit_jobs(self, writer, jobs: list[_FileJob], touched: set[str], record_files: bool) -> None:
+        self._commit(writer, touched, stale_ids=[i for job in jobs for i in job.stale_ids],
+                     records=[job.record for job in jobs] if record_files else ())
 
     def _fail(self, problem: Problem) -> None:
         self.report.failed.append(problem)
