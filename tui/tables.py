@@ -20,9 +20,9 @@ def hits_table(hits, *, title: str = "", snippets: bool = True) -> Table:
     table.add_column("source", max_width=18, overflow="ellipsis")
     table.add_column("title", ratio=1)
     for h in hits:
-        cell = marked(safe(h.title), h.title_highlights, "bold")
+        cell = marked(h.title, h.title_highlights, "bold")  # marked() keeps offsets; safe() would shift them
         if snippets and h.snippet:
-            cell = Text.assemble(cell, "\n", marked(safe(h.snippet), h.highlights, "bold #ffd75f"))
+            cell = Text.assemble(cell, "\n", marked(h.snippet, h.highlights, "bold #ffd75f"))
         table.add_row(h.id, _date(h.published), Text(safe(h.source)), cell)
     return table
 

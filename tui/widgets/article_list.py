@@ -23,10 +23,16 @@ def hit_date(hit: Hit) -> str:
     return hit.published.strftime("%Y-%m-%d") if hit.published else ""
 
 
+def _one_line(text: str) -> str:
+    """A snippet on one line; each line break becomes one space so highlight offsets keep their place."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Table:
     """How one article looks in the list: markers in a narrow column so the text hangs beside them.
 
-    Everything from the article goes in as plain ``Text``, never as markup.
+    Everything from the article goes in as plain ``Text``, never as markup. Highlighted text goes through
+    ``marked`` unstripped: it neutralises characters in place, so the engine's offsets stay right.
     """
     grid = Table.grid(padding=0, expand=True)
     grid.add_column(width=2, no_wrap=True)
@@ -35,7 +41,7 @@ def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Table:
     marks.append(UNREAD if not read else " ", style="bold #5fafff")
     marks.append("\n")
     marks.append(STAR if starred else " ", style="bold #ffd75f")
-    body = marked(safe(hit.title) or "(untitled)", hit.title_highlights, "underline")
+    body = marked(hit.title or "(untitled)", hit.title_highlights, "underline")
     if not read:
         body.stylize("bold")
     meta = " · ".join(x for x in (safe(hit.source), hit_date(hit), f"{hit.words} words" if hit.words else "") if x)
@@ -44,7 +50,7 @@ def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Table:
         body.append(meta, style="dim")
     if searching and hit.snippet:
         body.append("\n")
-        snippet = marked(safe(hit.snippet).replace("\n", " "), hit.highlights, "bold #ffd75f")
+        snippet = marked(_one_line(hit.snippet), hit.highlights, "bold #ffd75f")
         snippet.stylize("italic")
         body.append_text(snippet)
     body.append("\n")
