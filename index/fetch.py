@@ -11,6 +11,7 @@ short reason meant for the user ("connection refused", "timed out after 10 s"), 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 import threading
 import time
@@ -25,6 +26,7 @@ from . import __version__
 USER_AGENT = f"newsreader/{__version__} (+https://github.com/newsreader; terminal feed reader)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_BAD_LOCATION = "Invalid URL in location header"  # httpx's RemoteProtocolError for an unparsable Location
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,12 @@ class Fetcher:
             location = response.location
             if not location:
                 raise FetchError(f"redirect (HTTP {response.status}) without a Location", status=response.status)
-            target = urljoin(current, location)
+            try:
+                target = urljoin(current, location)
+                check_feed_url(target)
+            except ValueError as exc:
+                raise FetchError(f"redirected (HTTP {response.status}) to an unusable address: {_clip(location)} "
+                                 f"({exc})", status=response.status) from None
             if target in seen:
                 chain = " -> ".join(_short(u) for u in seen + [target])
                 raise FetchError(f"redirect loop ({chain})", status=response.status)
@@ -155,6 +162,9 @@ class Fetcher:
                 raise FetchError("cancelled")
             try:
                 return self._stream(url, headers)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError, ValueError) as exc:
+                # A host the resolver cannot encode (idna), a malformed address: retrying cannot help.
+                raise FetchError(f"invalid address {_clip(url)} ({_reason(exc)})") from exc
             except httpx.TimeoutException as exc:
                 raise FetchError(f"timed out after {self.policy.timeout:g} s",
                                  transient=isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))) from exc
@@ -162,6 +172,9 @@ class Fetcher:
                 reason, transient = _connect_reason(exc, url)
                 raise FetchError(reason, transient=transient) from exc
             except httpx.RemoteProtocolError as exc:
+                if str(exc).startswith(_BAD_LOCATION):  # httpx parses a 3xx's Location even when not following
+                    detail = str(exc)[len(_BAD_LOCATION):].strip(" :.")
+                    raise FetchError(f"redirected to an unusable address (bad Location: {detail})") from exc
                 raise FetchError("the server closed the connection or sent a broken response",
                                  transient=True) from exc
             except httpx.DecodingError as exc:
@@ -221,14 +234,61 @@ class Fetcher:
 
 
 def check_feed_url(url: str) -> str:
-    """The url, stripped, if it can be fetched at all; raises ValueError with a reason otherwise."""
+    """The url, stripped, if it can be fetched at all; raises ValueError with a reason otherwise.
+
+    Checked the way the fetch will use it (urllib, httpx's parser, then IDNA for the resolver), so an
+    address refused here is refused at ``feed add``, not discovered as a crash in the middle of a refresh.
+    """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # parsed lazily: "http://h:99999/" fails only here
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not a valid address ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"{url!r} is not an http(s) address")
     if not parts.hostname:
         raise ValueError(f"{url!r} has no host name")
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"{url!r} is not a valid address ({exc})") from None
+    problem = _host_problem(parts.hostname)
+    if problem:
+        raise ValueError(f"{url!r} has an invalid host name ({problem})")
     return url
+
+
+def _host_problem(host: str) -> str | None:
+    """Why the resolver could not look ``host`` up, or None: an empty or over-long label, bad IDNA."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    import idna  # httpx's own dependency; it encodes non-ASCII hosts with it
+
+    try:
+        host.encode("idna")  # what socket.getaddrinfo does: "a..b" and 64-character labels fail
+        if not host.isascii():
+            idna.encode(host, uts46=True)
+        elif "xn--" in host.lower():
+            idna.decode(host)  # a punycode label must decode to a valid name
+    except (UnicodeError, idna.IDNAError) as exc:
+        return _reason(exc)
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost message of an exception, for a one-line reason."""
+    text = str(exc)
+    if "(UnicodeError: " in text:  # "encoding with 'idna' codec failed (UnicodeError: label empty or too long)"
+        text = text.rsplit("(UnicodeError: ", 1)[1].rstrip(")")
+    return text or type(exc).__name__
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _check_url(url: str) -> None:

@@ -11,6 +11,7 @@ the feed's articles are safely indexed, and are not sent when the library lacks 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import time
@@ -25,6 +26,8 @@ from .fulltext import full_text
 from .readers.base import ReadError
 from .readers.feeds import parse
 from .subscriptions import Feed, Subscriptions
+
+log = logging.getLogger(__name__)
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
                "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
@@ -167,6 +170,20 @@ class Refresher:
         return bool(ids) and all(self.article_hash(i) is not None for i in ids)
 
     def _fetch_one(self, fetcher: Fetcher, feed: Feed, conditional: bool) -> _Fetched:
+        """One feed's fetch and parse; whatever goes wrong, including a bug, stays this feed's failure."""
+        try:
+            return self._fetch_feed(fetcher, feed, conditional)
+        except Exception as exc:  # anything else would escape pool.map and abort every other feed
+            log.info("refresh of %s failed unexpectedly", feed.url, exc_info=True)
+            out = _Fetched(feed, FeedOutcome(feed.name, feed.url))
+            reason = f"unexpected error ({type(exc).__name__}: {exc})"
+            try:
+                return self._failed(out, reason, None)
+            except Exception:  # the state database refused the note too: report it all the same
+                out.outcome.status, out.outcome.error = "failed", reason
+                return out
+
+    def _fetch_feed(self, fetcher: Fetcher, feed: Feed, conditional: bool) -> _Fetched:
         out = _Fetched(feed, FeedOutcome(feed.name, feed.url))
         if self.cancel.is_set():
             return out
@@ -247,7 +264,12 @@ class Refresher:
             f, article, digest = fresh[i]
             if self.cancel.is_set():
                 return
-            completed, problem = full_text(fetcher, article)
+            try:
+                completed, problem = full_text(fetcher, article)
+            except Exception as exc:  # hostile page bytes: keep the summary rather than abort the refresh
+                log.info("article page %s failed unexpectedly", article.url, exc_info=True)
+                completed = article if article.partial else replace(article, partial=True)
+                problem = f"article page {article.url}: unexpected error ({type(exc).__name__}: {exc})"
             with lock:
                 fresh[i] = (f, completed, digest)
                 if problem:

@@ -104,3 +104,50 @@ def test_runtime_errors_exit_1_with_one_line(tmp_path, capsys):
 def test_refresh_with_no_feeds_says_how_to_add_one(tmp_path, capsys):
     code, out, _ = run(capsys, "--home", str(tmp_path / "home"), "refresh")
     assert code == 0 and "feed add URL" in out
+
+
+def test_add_refuses_a_malformed_host_with_one_clear_line(tmp_path, capsys):
+    home = str(tmp_path / "home")
+    code, out, err = run(capsys, "--home", home, "feed", "add", "http://a..b/feed")
+    # A value the engine refuses (like ftp:// or a duplicate) exits 1; 2 stays for argparse-level misuse.
+    assert code == 1 and out == ""
+    assert err == ("newsreader: Cannot subscribe: 'http://a..b/feed' has an invalid host name "
+                   "(label empty or too long).\n")
+    assert json.loads(run(capsys, "--home", home, "feed", "list", "--json")[1]) == []
+
+
+def test_bad_stored_url_and_bad_redirect_fail_alone(server, tmp_path, capsys):
+    """Issue 6: failures are per feed. A url stored before the add-time check existed (or written by
+    another tool) and a redirect to a malformed Location each fail with a reason; the good feed is indexed."""
+    from newsreader.index.library import Library
+    from newsreader.index.subscriptions import Subscriptions
+
+    home = tmp_path / "home"
+    good = server.url("/news.xml")
+    to_ipv6 = server.redirect("/to-ipv6.xml", "http://[::1/x")
+    to_bad_host = server.redirect("/to-bad-host.xml", "http://a..b/feed", status=302)
+    assert run(capsys, "--home", str(home), "feed", "add", good)[0] == 0
+    assert run(capsys, "--home", str(home), "feed", "add", to_ipv6, "--name", "Moved")[0] == 0
+    assert run(capsys, "--home", str(home), "feed", "add", to_bad_host, "--name", "Moved badly")[0] == 0
+    with Library.open(home) as library:  # past Library.add_feed's check, straight into the table
+        subs = Subscriptions(library.paths.state_file)
+        subs.add("http://a..b/feed", "Bad host")
+        subs.close()
+
+    code, out, err = run(capsys, "--home", str(home), "refresh", "--json")
+    assert code == 1 and "Traceback" not in err
+    by_name = {f["name"]: f for f in json.loads(out)["feeds"]}
+    assert (by_name["Skarn Weekly"]["status"], by_name["Skarn Weekly"]["new"]) == ("ok", 2)
+    assert by_name["Bad host"]["status"] == "failed"
+    assert "invalid host name (label empty or too long)" in by_name["Bad host"]["error"]
+    assert by_name["Moved"]["status"] == "failed"
+    assert by_name["Moved"]["error"].startswith("redirected to an unusable address (bad Location: ")
+    assert by_name["Moved badly"]["error"].startswith(
+        "redirected (HTTP 302) to an unusable address: http://a..b/feed")
+    assert len(server.hits("/to-ipv6.xml")) == 1  # a malformed Location is not retried
+
+    code, out, _ = run(capsys, "--home", str(home), "search", "source:Skarn", "--json")
+    assert json.loads(out)["total"] == 2
+    code, out, err = run(capsys, "--home", str(home), "feed", "list", "--json")
+    states = {f["name"]: f["state"] for f in json.loads(out)}
+    assert states == {"Skarn Weekly": "ok", "Bad host": "failing", "Moved": "failing", "Moved badly": "failing"}

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from feeds_server import FeedServer, article_page, closed_port, rss
-from newsreader.index.fetch import FetchPolicy
+from newsreader.index.fetch import FetchError, Fetcher, FetchPolicy
 from newsreader.index.library import Library
 from newsreader.index.subscriptions import FeedError
 
@@ -230,10 +230,60 @@ def test_cancel_stops_before_indexing(server, library):
     assert library.refresh_feeds(policy=POLICY, cancel=cancel).new == 4  # nothing was recorded as seen
 
 
-@pytest.mark.parametrize("url", ["ftp://example.invalid/feed", "not a url", "http:///nohost"])
+@pytest.mark.parametrize("url", ["ftp://example.invalid/feed", "not a url", "http:///nohost", "http://a..b/feed",
+                                 "http://[::1/x", "http://news.invalid:99999/", "http://999.1.1.1/feed",
+                                 "http://" + "a" * 64 + ".invalid/", "http://xn--a.invalid/feed"])
 def test_add_rejects_addresses_that_cannot_be_fetched(library, url):
-    with pytest.raises(FeedError):
+    with pytest.raises(FeedError, match="Cannot subscribe"):
         library.add_feed(url)
+    assert library.feeds() == []
+
+
+@pytest.mark.parametrize("url", ["http://bücher.invalid/feed", "http://[::1]:8080/feed", "http://my_host.invalid/",
+                                 "HTTP://News.Invalid./feed", "http://xn--bcher-kva.invalid/feed"])
+def test_add_accepts_unusual_but_valid_hosts(library, url):
+    assert library.add_feed(url).url == url
+
+
+def test_bad_addresses_met_while_fetching_are_fetch_errors(server, monkeypatch):
+    """A malformed Location, or a stored url the resolver cannot encode, is a reason, not a crash."""
+    bad_ipv6 = server.redirect("/to-bad-ipv6", "http://[::1/x")
+    bad_host = server.redirect("/to-bad-host", "http://a..b/x", status=302)
+    with Fetcher(POLICY) as fetcher:
+        with pytest.raises(FetchError, match=r"^redirected to an unusable address \(bad Location: Invalid port"):
+            fetcher.get(bad_ipv6)
+        with pytest.raises(FetchError, match=r"redirected \(HTTP 302\) to an unusable address: .*invalid host"):
+            fetcher.get(bad_host)
+        # Past the address check (as with a url stored before the check existed): httpx and the
+        # resolver's own errors (UnicodeError from idna, InvalidURL) must still become FetchErrors.
+        monkeypatch.setattr("newsreader.index.fetch._check_url", lambda url: None)
+        with pytest.raises(FetchError, match=r"invalid address http://a\.\.b/feed \(label empty or too long\)"):
+            fetcher.get("http://a..b/feed")
+        with pytest.raises(FetchError, match=r"invalid address http://999\.1\.1\.1/"):
+            fetcher.get("http://999.1.1.1/")
+    assert len(server.hits("/to-bad-ipv6")) == 1  # not retried: it cannot get better
+
+
+def test_an_unforeseen_error_in_one_feed_fails_only_that_feed(server, library, monkeypatch):
+    """The last-resort guard: whatever escapes one feed's fetch becomes that feed's failure reason."""
+    cursed = server.add("/cursed.xml", rss("Cursed", [{"title": "x", "guid": "urn:x", "summary": "x"}]))
+    missing = server.url("/missing.xml")
+    real_get = Fetcher.get
+
+    def get(self, url, **kw):
+        if url == cursed:
+            raise RuntimeError("a bug nobody foresaw")
+        return real_get(self, url, **kw)
+
+    monkeypatch.setattr(Fetcher, "get", get)
+    library.add_feed(cursed)
+    library.add_feed(missing)
+    report = library.refresh_feeds(policy=POLICY)
+    assert outcome(report, cursed).status == "failed"
+    assert outcome(report, cursed).error == "unexpected error (RuntimeError: a bug nobody foresaw)"
+    assert outcome(report, missing).error == "not found (HTTP 404)"  # the other feed was still fetched
+    state = {f.url: f for f in library.feeds()}
+    assert state[cursed].state == "failing" and "a bug nobody foresaw" in state[cursed].last_error
 
 
 def test_add_rejects_duplicates(library):
