@@ -240,10 +240,14 @@ def cmd_stats(args) -> int:
             _json_out(stats)
             return 0
         from rich.table import Table
+        from rich.text import Text
+
+        from .render import safe
 
         table = Table(show_header=False, box=None)
-        for key, value in stats.items():
-            table.add_row(key.replace("_", " "), ", ".join(value) if isinstance(value, list) else str(value))
+        for key, value in stats.items():  # root paths are folder names: text, never markup
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            table.add_row(key.replace("_", " "), Text(safe(shown)))
         _console().print(table)
         return 0
 

@@ -1,8 +1,9 @@
 """``newsreader feed ...`` and ``newsreader refresh``: subscriptions and fetching from the shell.
 
 Registered with ``tui/cli.py``'s ``command`` decorator when the CLI loads its plugins. Feed names,
-titles and error reasons come from other people's servers, so they are printed as ``rich.text.Text``,
-never as markup.
+titles and error reasons come from other people's servers (an HTTP reason phrase can carry a C1
+``\x9b`` CSI), so they pass through ``safe()`` and are printed as ``rich.text.Text``, never as markup:
+Rich strips neither ESC nor C1 characters.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .cli import UsageError, _console, _json_out, command, open_library
+from .render import safe
 
 STATE_STYLES = {"ok": "green", "failing": "bold red", "new": "yellow"}
 STATUS_STYLES = {"ok": "green", "not_modified": "dim", "failed": "bold red", "skipped": "yellow"}
@@ -56,7 +58,7 @@ def _add(args) -> int:
         if args.json:
             _json_out(feed.to_json())
         else:
-            _console().print(Text.assemble("Subscribed to ", (feed.name, "bold"), f" ({feed.url}). ",
+            _console().print(Text.assemble("Subscribed to ", (safe(feed.name), "bold"), f" ({safe(feed.url)}). ",
                                            ("Run `newsreader refresh` to fetch it.", "dim")))
         return 0
 
@@ -78,11 +80,11 @@ def _list(args) -> int:
     table.add_column("last success", no_wrap=True)
     table.add_column("last error / url", overflow="fold")
     for f in feeds:
-        detail = Text(f.last_error, style="red") if f.last_error else Text(f.url, style="dim")
+        detail = Text(safe(f.last_error), style="red") if f.last_error else Text(safe(f.url), style="dim")
         if f.last_error:
-            detail.append(f"\n{f.url}", style="dim")
+            detail.append(f"\n{safe(f.url)}", style="dim")
         state = f.state + (f" ({f.failures}×)" if f.failures > 1 else "")
-        table.add_row(Text(f.name), Text(state, style=STATE_STYLES.get(f.state, "")), str(f.articles),
+        table.add_row(Text(safe(f.name)), Text(state, style=STATE_STYLES.get(f.state, "")), str(f.articles),
                       _when(f.last_success), detail)
     console.print(table)
     return 0
@@ -94,7 +96,7 @@ def _remove(args) -> int:
     if args.json:
         _json_out({"removed_feed": feed.to_json(), "removed_articles": removed})
     else:
-        _console().print(Text.assemble("Unsubscribed from ", (feed.name, "bold"),
+        _console().print(Text.assemble("Unsubscribed from ", (safe(feed.name), "bold"),
                                        f"; {removed} article{'s' if removed != 1 else ''} removed."))
     return 0
 
@@ -112,7 +114,7 @@ def _import(args) -> int:
         console.print(f"Added {len(result['added'])} feed(s); {len(result['existing'])} already subscribed; "
                       f"{len(result['invalid'])} invalid.", markup=False)
         for url, reason in result["invalid"]:
-            console.print(Text.assemble("  ", (url, "bold"), ": ", reason))
+            console.print(Text.assemble("  ", (safe(url), "bold"), ": ", safe(reason)))
         if result["added"]:
             console.print(Text("Run `newsreader refresh` to fetch them.", style="dim"))
     return 1 if result["invalid"] else 0
@@ -171,7 +173,7 @@ class RefreshBar:
 
     def __init__(self, console: Console, *, disable: bool = False) -> None:
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[what]}", style="dim"),
+                                 MofNCompleteColumn(), TextColumn("{task.fields[what]}", style="dim", markup=False),
                                  console=console, disable=disable, transient=True)
         self.task = None
 
@@ -187,7 +189,7 @@ class RefreshBar:
         if p.phase == "done":
             return
         self.progress.update(self.task, description=PHASES.get(p.phase, p.phase), completed=p.done,
-                             total=p.total or None, what=p.feed)
+                             total=p.total or None, what=safe(p.feed))
 
 
 def print_refresh(console: Console, report) -> None:
@@ -200,11 +202,11 @@ def print_refresh(console: Console, report) -> None:
     for f in report.feeds:
         label = {"not_modified": "not modified"}.get(f.status, f.status)
         if f.failed:
-            notes = Text(f.error or "", style="red")
+            notes = Text(safe(f.error or ""), style="red")
         else:
             notes = Text(f"{f.partial} only as summary" if f.partial else "", style="yellow")
-        table.add_row(Text(f.name), Text(label, style=STATUS_STYLES.get(f.status, "")), str(f.new), str(f.updated),
-                      str(f.unchanged), notes)
+        table.add_row(Text(safe(f.name)), Text(label, style=STATUS_STYLES.get(f.status, "")), str(f.new),
+                      str(f.updated), str(f.unchanged), notes)
     console.print(table)
     console.print(Text(f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
                        f"{len(report.failed)} failed", style="bold red" if report.failed else "bold"))
@@ -212,7 +214,7 @@ def print_refresh(console: Console, report) -> None:
         console.print(Text("Interrupted: what was indexed is kept; run refresh again to finish.", style="yellow"))
     warnings = [(f.name, w) for f in report.feeds for w in f.warnings]
     for name, warning in warnings[:20]:
-        console.print(Text.assemble("  ", (name, "bold"), ": ", (warning, "dim")))
+        console.print(Text.assemble("  ", (safe(name), "bold"), ": ", (safe(warning), "dim")))
     if len(warnings) > 20:
         console.print(Text(f"  … and {len(warnings) - 20} more", style="dim"))
 
