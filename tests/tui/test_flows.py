@@ -41,8 +41,16 @@ def screen_text(app) -> str:
 
 
 async def search(pilot, text: str) -> None:
+    """Type into the bar, then wait until the debounce has reported the query and its search is done.
+
+    Waits on the bar's state, not on a fixed pause: on a loaded machine the timer may fire late."""
     await pilot.press("slash", *text)
-    await pilot.pause(0.35)  # the debounce
+    screen = pilot.app.screen
+    bar = screen.query_one(SearchBar)
+    for _ in range(500):
+        if not bar.pending and screen.query_text == bar.value:
+            break
+        await pilot.pause(0.01)
     await settle(pilot)
 
 

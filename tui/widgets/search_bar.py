@@ -58,7 +58,16 @@ class SearchBar(Horizontal):
         event.stop()
         self._cancel()
         query = event.value
-        self._timer = self.set_timer(DEBOUNCE, lambda: self.post_message(self.Changed(query)))
+        self._timer = self.set_timer(DEBOUNCE, lambda: self._settled(query))
+
+    def _settled(self, query: str) -> None:
+        self._timer = None
+        self.post_message(self.Changed(query))
+
+    @property
+    def pending(self) -> bool:
+        """Typing has not paused long enough yet for the query to be reported."""
+        return self._timer is not None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
