@@ -3,11 +3,16 @@
 Every engine call that touches the index runs in a thread worker which posts a message back; handlers
 on the UI thread are the only code that changes widgets. Reading state (read/star) is a one-row SQLite
 write, done inline so the list updates at once.
+
+A thread cannot be interrupted, so a cancelled worker may still post its result. Each request therefore
+takes a ticket from its group and its message carries it; a handler drops any message whose ticket is
+no longer the group's latest. A worker that raises is reported through ``Worker.StateChanged``.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 
 from textual import on, work
@@ -15,7 +20,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...index.errors import NewsreaderError
 from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult
@@ -31,6 +36,9 @@ from ..widgets.search_bar import SearchBar
 PAGE = 50
 # A query that only picks one feed (as the feed picker writes it) has nothing to rank by: newest first.
 FEED_ONLY = re.compile(r'^\s*source:"[^"]*"\s*$')
+# What a failure in each worker group stopped, as the user would say it.
+FAILED_TO = {"search": "Search", "page": "Loading more results", "article": "Opening the article",
+             "entities": "Loading entities", "related": "Finding related articles"}
 # What ``t`` steps through: all types, then one kind at a time, then highlighting off.
 TYPE_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("all entity types", None),
@@ -53,7 +61,9 @@ class MainScreen(Screen):
         result: SearchResult
         flags: dict
         offset: int
-        spans: list | None  # hits in the open article, when one is open
+        spans: list | None  # hits in the article that was open when the search started
+        open_id: str | None
+        ticket: int
 
     @dataclass
     class ArticleLoaded(Message):
@@ -61,20 +71,24 @@ class MainScreen(Screen):
         hits: list
         entities: list[ArticleEntity]
         flags: tuple[bool, bool]
+        ticket: int
 
     @dataclass
     class LibraryEntities(Message):
         entities: list[EntitySummary]
+        ticket: int
 
     @dataclass
     class DetailLoaded(Message):
         detail: EntityDetail | None
         name: str
+        ticket: int
 
     @dataclass
     class RelatedLoaded(Message):
         title: str
         hits: list[Hit]
+        ticket: int
 
     @dataclass
     class Failed(Message):
@@ -90,6 +104,9 @@ class MainScreen(Screen):
         self.empty = False
         self.indexing = False
         self.page_size = PAGE
+        self._tickets: dict[str, int] = {}
+        self._shown = 0  # the search ticket whose first page the list shows
+        self._search_worker: Worker | None = None
 
     def compose(self):
         yield SearchBar(id="search")
@@ -111,6 +128,14 @@ class MainScreen(Screen):
         self.run_search("")
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _ticket(self, group: str) -> int:
+        """A new request in ``group``: anything still on its way from an older one is now stale."""
+        self._tickets[group] = self._tickets.get(group, 0) + 1
+        return self._tickets[group]
+
+    def _current(self, group: str, ticket: int) -> bool:
+        return self._tickets.get(group) == ticket
+
     @property
     def labels(self) -> set[str] | None:
         chosen = TYPE_CYCLE[self.type_index][1]
@@ -136,14 +161,29 @@ class MainScreen(Screen):
         return (hit.id, hit.url) if hit else None
 
     # -- searching ---------------------------------------------------------------------------------
-    def run_search(self, query: str, offset: int = 0) -> None:
+    def run_search(self, query: str) -> None:
+        """Search from the first page; whatever older search or page request is still running is stale."""
         self.query_text = query
-        if offset == 0:
-            self.query_one(SearchBar).show_status(total=None, busy=True)
-        self._search(query, offset, self.article.id if self.article else None)
+        self.query_one(SearchBar).show_status(total=None, busy=True)
+        self.workers.cancel_group(self, "page")
+        self._search_worker = self._search(query, self.article.id if self.article else None, self._ticket("search"))
+
+    def _load_page(self, offset: int) -> None:
+        """The next page of what the list shows; skipped while a new search is on its way to replace it."""
+        if self._shown != self._tickets.get("search"):
+            return
+        self._page(self.query_text, offset, self._shown)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: str, offset: int, open_id: str | None) -> None:
+    def _search(self, query: str, open_id: str | None, ticket: int) -> None:
+        self._query(query, 0, open_id, ticket)
+
+    @work(thread=True, exclusive=True, group="page", exit_on_error=False)
+    def _page(self, query: str, offset: int, ticket: int) -> None:
+        self._query(query, offset, None, ticket)
+
+    def _query(self, query: str, offset: int, open_id: str | None, ticket: int) -> None:
+        """Runs in a worker thread: one page of results, their flags, and the open article's hits."""
         sort = "date" if not query.strip() or FEED_ONLY.match(query) else "relevance"
         result = self.library.search(query, limit=self.page_size, offset=offset, sort=sort)
         flags = self.library.flags([h.id for h in result.hits])
@@ -154,15 +194,17 @@ class MainScreen(Screen):
             except NewsreaderError:
                 spans = []
         if not get_current_worker().is_cancelled:
-            self.post_message(self.SearchDone(result, flags, offset, spans))
+            self.post_message(self.SearchDone(result, flags, offset, spans, open_id, ticket))
 
     @on(SearchDone)
     def _search_done(self, message: SearchDone) -> None:
         result = message.result
-        if result.query != self.query_text:
+        if not self._current("search", message.ticket):
             return
-        bar = self.query_one(SearchBar)
         articles = self.query_one(ArticleList)
+        if message.offset and (result.error or message.offset != len(articles.hits)):
+            return  # a page that no longer follows on from what is listed
+        bar = self.query_one(SearchBar)
         bar.show_status(total=None if result.error else result.total, error=result.error,
                         corrected=result.corrected, accept_key=self._key("accept_correction"))
         self.refresh_bindings()
@@ -171,12 +213,13 @@ class MainScreen(Screen):
         if message.offset:
             articles.extend(list(result.hits), message.flags)
         else:
+            self._shown = message.ticket
             keep = articles.current.id if articles.current else None
             articles.show(list(result.hits), message.flags, total=result.total, searching=bool(result.query.strip()),
                           keep=keep)
             articles.border_title = f"Articles ({result.total})" if result.query.strip() else "Articles"
             self._set_empty(not result.query.strip() and result.total == 0)
-        if message.spans is not None:
+        if message.spans is not None and self.article is not None and self.article.id == message.open_id:
             view = self.query_one(ArticleView)
             view.restyle(hits=message.spans, focus_key=self.focus_key)
             self._update_position()
@@ -197,7 +240,7 @@ class MainScreen(Screen):
 
     @on(ArticleList.NeedMore)
     def _more(self, message: ArticleList.NeedMore) -> None:
-        self.run_search(self.query_text, offset=message.offset)
+        self._load_page(message.offset)
 
     # -- opening an article ------------------------------------------------------------------------
     @on(ArticleList.Chosen)
@@ -209,10 +252,10 @@ class MainScreen(Screen):
         self.open_article(message.article_id)
 
     def open_article(self, article_id: str) -> None:
-        self._load_article(article_id, self.query_text)
+        self._load_article(article_id, self.query_text, self._ticket("article"))
 
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
-    def _load_article(self, article_id: str, query: str) -> None:
+    def _load_article(self, article_id: str, query: str, ticket: int) -> None:
         try:
             view = self.library.article(article_id)
             hits = self.library.match_spans(article_id, query) if query.strip() else []
@@ -225,13 +268,15 @@ class MainScreen(Screen):
             try:
                 self.library.mark_read(article_id)
                 read = True
-            except NewsreaderError:
-                pass
+            except (NewsreaderError, sqlite3.Error, OSError):
+                pass  # a busy or broken state database must not stop the article from opening
         if not get_current_worker().is_cancelled:
-            self.post_message(self.ArticleLoaded(view, hits, entities, (read, starred)))
+            self.post_message(self.ArticleLoaded(view, hits, entities, (read, starred), ticket))
 
     @on(ArticleLoaded)
     async def _article_loaded(self, message: ArticleLoaded) -> None:
+        if not self._current("article", message.ticket):
+            return
         self.article = message.view
         view = self.query_one(ArticleView)
         await view.show(message.view, hits=message.hits, focus_key=self.focus_key, labels=self.labels)
@@ -254,6 +299,18 @@ class MainScreen(Screen):
     def _failed(self, message: Failed) -> None:
         self.notify(message.text, severity="error", markup=False)
 
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """A worker raised: say so, and take the search bar off "searching…" if it was the latest search."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.is_cancelled:
+            return
+        error = worker.error
+        text = f"{FAILED_TO.get(worker.group, 'A background task')} failed: {error or type(error).__name__}"
+        if worker.group == "search" and worker is self._search_worker:
+            self.query_one(SearchBar).show_status(total=None, error=text)
+        self.notify(text, severity="error", markup=False, timeout=10)
+
     # -- entities ----------------------------------------------------------------------------------
     @on(EntityPane.EntityChosen)
     def _entity_chosen(self, message: EntityPane.EntityChosen) -> None:
@@ -266,26 +323,38 @@ class MainScreen(Screen):
         self.query_one(ArticleView).restyle(focus_key=entity.key)
         pane = self.query_one(EntityPane)
         if pane.mode in ("library", "detail"):
-            self._load_detail(entity.key, entity.name)
+            self._load_detail(entity.key, entity.name, self._ticket("entities"))
+
+    def _set_pane_mode(self, mode: str) -> None:
+        """The user moved the pane on: an entity list or detail still loading must not pull it back."""
+        self._ticket("entities")
+        self.query_one(EntityPane).set_mode(mode)
 
     @work(thread=True, exclusive=True, group="entities", exit_on_error=False)
-    def _load_detail(self, key: str, name: str) -> None:
-        self.post_message(self.DetailLoaded(self.library.entity(key), name))
+    def _load_detail(self, key: str, name: str, ticket: int) -> None:
+        detail = self.library.entity(key)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.DetailLoaded(detail, name, ticket))
 
     @on(DetailLoaded)
     def _detail_loaded(self, message: DetailLoaded) -> None:
+        if not self._current("entities", message.ticket):
+            return
         if message.detail is None:
             self.notify(f"No entity called {message.name!r} in this library.", markup=False)
             return
         self.query_one(EntityPane).set_detail(message.detail)
 
     @work(thread=True, exclusive=True, group="entities", exit_on_error=False)
-    def _load_library_entities(self) -> None:
-        self.post_message(self.LibraryEntities(self.library.entities(limit=300)))
+    def _load_library_entities(self, ticket: int) -> None:
+        entities = self.library.entities(limit=300)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.LibraryEntities(entities, ticket))
 
     @on(LibraryEntities)
     def _library_entities(self, message: LibraryEntities) -> None:
-        self.query_one(EntityPane).set_library(message.entities)
+        if self._current("entities", message.ticket):
+            self.query_one(EntityPane).set_library(message.entities)
 
     # -- actions (every one is a Binding in keys.py) -----------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -308,9 +377,9 @@ class MainScreen(Screen):
             self.query_one(ArticleView).restyle(focus_key=None)
             bar.set_query("")
             if pane.mode == "detail":
-                pane.set_mode("library")
+                self._set_pane_mode("library")
         elif pane.mode == "detail":
-            pane.set_mode("library")
+            self._set_pane_mode("library")
         if self.has_class("-show-entities") and not bar.input.has_focus:
             self.remove_class("-show-entities")
 
@@ -351,29 +420,33 @@ class MainScreen(Screen):
             pane.options.focus()
             return
         if pane.mode == "article":
-            pane.set_mode("library")
-            self._load_library_entities()
+            self._set_pane_mode("library")
+            self._load_library_entities(self._tickets["entities"])
         else:
-            pane.set_mode("article")
+            self._set_pane_mode("article")
 
     def action_related(self) -> None:
         if self.article is None:
             self.notify("Open an article first (enter).")
             return
-        self._load_related(self.article.id, self.article.title)
+        self._load_related(self.article.id, self.article.title, self._ticket("related"))
 
     @work(thread=True, exclusive=True, group="related", exit_on_error=False)
-    def _load_related(self, article_id: str, title: str) -> None:
+    def _load_related(self, article_id: str, title: str, ticket: int) -> None:
         try:
             hits = self.library.related(article_id)
         except NewsreaderError as exc:
             self.post_message(self.Failed(str(exc)))
             return
-        self.post_message(self.RelatedLoaded(title, hits))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.RelatedLoaded(title, hits, ticket))
 
     @on(RelatedLoaded)
     def _related_loaded(self, message: RelatedLoaded) -> None:
         from .related import RelatedScreen
+
+        if not self._current("related", message.ticket):
+            return  # r pressed again since: only the latest opens a dialog
 
         def chosen(article_id: str | None) -> None:
             if article_id:
@@ -385,7 +458,7 @@ class MainScreen(Screen):
         try:
             fn(*args)
             return True
-        except NewsreaderError as exc:
+        except (NewsreaderError, sqlite3.Error, OSError) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return False
 
