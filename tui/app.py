@@ -14,7 +14,7 @@ from textual.app import App, SystemCommand
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..index.config import Settings
 from .keys import KEYS
@@ -94,6 +94,10 @@ class NewsReader(App[int]):
         final = index_in_subprocess(str(self.library.paths.home), paths, seed=seed, rebuild=rebuild,
                                     on_event=lambda e: self.post_message(self.Indexing(e)),
                                     cancel=worker.cancelled_event)
+        if rebuild:
+            # The child deleted the library folder and made a new one; the open index and catalog would
+            # go on reading the deleted files until a restart.
+            self.library.reopen()
         if not worker.is_cancelled:
             self.post_message(self.Indexing(dict(final, final=True)))
 
@@ -168,6 +172,18 @@ class NewsReader(App[int]):
                 main.indexing_event({"event": "finished"})
         elif main is not None and event.get("event") != "done":
             main.indexing_event(event)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Indexing or a refresh raised in this process: say so and take the progress line down."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.is_cancelled:
+            return
+        what = "Refreshing feeds" if worker.group == "refresh" else "Indexing"
+        self.notify(f"{what} failed: {worker.error or type(worker.error).__name__}", severity="error",
+                    markup=False, timeout=10)
+        if self.main is not None:
+            self.main.indexing_event({"event": "finished"})
 
     # -- the command palette -----------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

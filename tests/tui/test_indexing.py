@@ -34,12 +34,33 @@ async def test_index_paths_given_on_the_command_line(empty_library, tmp_path):
     folder.mkdir()
     (folder / "one.txt").write_text("Ada Lovelace wrote the first program\n\nAda Lovelace worked with Charles "
                                     "Babbage in London.\n", encoding="utf-8")
+    messages = []
     app = NewsReader(empty_library, index_paths=[str(folder)], seed=False)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
         articles = app.screen.query_one(ArticleList)
-        for _ in range(600):
-            if articles.hits and not app.screen.indexing:
-                break
-            await asyncio.sleep(0.1)
-        await settle(pilot)
+        await finished(pilot, messages)
         assert [h.title for h in articles.hits] == ["Ada Lovelace wrote the first program"]
+        ada = articles.hits[0].id
+        assert "ada lovelace" in {e.key for e in empty_library.article_entities(ada)}
+
+        # "Rebuild library" replaces the library folder from a child process; the reader must read the
+        # new one afterwards (list, catalog and entities), not the deleted files it had open.
+        (folder / "one.txt").unlink()
+        (folder / "two.txt").write_text("Grace Hopper found a moth\n\nGrace Hopper worked on the Harvard "
+                                        "Mark I in Cambridge.\n", encoding="utf-8")
+        del messages[:]
+        app.start_indexing([], rebuild=True)
+        await finished(pilot, messages)
+        assert [h.title for h in articles.hits] == ["Grace Hopper found a moth"]
+        grace = articles.hits[0].id
+        assert "grace hopper" in {e.key for e in empty_library.article_entities(grace)}
+        assert empty_library.article_count() == 1 and empty_library.find_entity("Ada Lovelace") is None
+
+
+async def finished(pilot, messages) -> None:
+    """Wait for the indexing job's final event to be handled, then for the list to reload."""
+    for _ in range(600):
+        if any(isinstance(m, NewsReader.Indexing) and m.event.get("final") for m in messages):
+            break
+        await asyncio.sleep(0.1)
+    await settle(pilot)
