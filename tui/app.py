@@ -11,14 +11,13 @@ from typing import Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..index.config import Settings
 from .keys import KEYS
-from .render import safe
+from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
 
 
@@ -26,6 +25,7 @@ class NewsReader(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "newsreader"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {NamedCommands}  # saved searches and feeds: names shown as written
 
     @dataclass
     class Indexing(Message):
@@ -198,22 +198,10 @@ class NewsReader(App[int]):
         for index, (name, _) in enumerate(TYPE_CYCLE):
             yield SystemCommand(f"Entity types: {name}", "Highlight and list only these entities",
                                 lambda i=index: main.set_type_index(i))
-        for name, query in self.library.state.saved_searches():
-            yield SystemCommand(f"Saved search: {_inert(name)}", _inert(query),
-                                lambda q=query: main.query_one("#search").set_query(q))
         yield SystemCommand("Refresh feeds", "Fetch every feed and index what is new (R)", self.refresh_feeds)
-        for feed in self.library.feeds():
-            yield SystemCommand(f"Filter by feed: {_inert(feed.name)}",
-                                f"{feed.state} · {feed.articles} articles · {_inert(feed.url)}",
-                                lambda n=feed.name: main.filter_by_feed(n))
         for key in KEYS:
             if key.scope == "app" and key.id not in ("next_pane", "previous_pane", "escape", "quit", "refresh_feeds"):
                 yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
-
-
-def _inert(text: str) -> str:
-    """The palette parses titles and help as Textual markup; names from feeds or users must stay text."""
-    return escape(safe(text))
 
 
 def run_reader(library, *, index_paths: list[str] | None = None) -> int:
