@@ -180,7 +180,7 @@ class NewsReader(App[int]):
         if event.state != WorkerState.ERROR or worker.is_cancelled:
             return
         what = "Refreshing feeds" if worker.group == "refresh" else "Indexing"
-        self.notify(f"{what} failed: {worker.error or type(worker.error).__name__}", severity="error",
+        self.notify(f"{what} failed: {str(worker.error) or type(worker.error).__name__}", severity="error",
                     markup=False, timeout=10)
         if self.main is not None:
             self.main.indexing_event({"event": "finished"})

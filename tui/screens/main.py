@@ -306,7 +306,7 @@ class MainScreen(Screen):
         if event.state != WorkerState.ERROR or worker.is_cancelled:
             return
         error = worker.error
-        text = f"{FAILED_TO.get(worker.group, 'A background task')} failed: {error or type(error).__name__}"
+        text = f"{FAILED_TO.get(worker.group, 'A background task')} failed: {str(error) or type(error).__name__}"
         if worker.group == "search" and worker is self._search_worker:
             self.query_one(SearchBar).show_status(total=None, error=text)
         self.notify(text, severity="error", markup=False, timeout=10)
