@@ -319,12 +319,21 @@ def _load_plugins() -> None:
                 raise
 
 
+def _log_to_file(home: str | None) -> None:
+    """Log records go to the data folder's newsreader.log, never to the terminal being drawn on."""
+    from ..index.config import resolve_paths
+    from ..index.logs import setup_logging
+
+    setup_logging(resolve_paths(home))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _load_plugins()
     pre, rest = _global_parser().parse_known_args(argv)
     name = next((a for a in rest if not a.startswith("-")), None)
     try:
+        _log_to_file(pre.home)
         if name in COMMANDS and rest and rest[0] == name:
             sub = argparse.ArgumentParser(prog=f"newsreader {name}", parents=[_global_parser()],
                                           description=HELP[name])
