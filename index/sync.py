@@ -85,12 +85,19 @@ class StrictFailure(Exception):
         super().__init__(f"{problem.path}: {problem.reason}")
 
 
-def walk(root: Path, report: SyncReport) -> Iterator[tuple[Path, os.stat_result]]:
-    """Files under ``root``, following links but never the same directory twice (no symlink loops)."""
+def walk(root: Path, report: SyncReport,
+         unreadable: set[str] | None = None) -> Iterator[tuple[Path, os.stat_result]]:
+    """Files under ``root``, following links but never the same directory twice (no symlink loops).
+
+    Folders that could not be listed are reported and added to ``unreadable``: what they hold is
+    unknown, not gone.
+    """
+    unreadable = set() if unreadable is None else unreadable
     try:
         st = root.stat()
     except OSError as exc:
         report.failed.append(Problem(str(root), _os_reason(exc)))
+        unreadable.add(str(root))
         return
     if not stat.S_ISDIR(st.st_mode):
         yield root, st
@@ -103,6 +110,7 @@ def walk(root: Path, report: SyncReport) -> Iterator[tuple[Path, os.stat_result]
             dst = directory.stat()
         except OSError as exc:
             report.failed.append(Problem(str(directory), _os_reason(exc)))
+            unreadable.add(str(directory))
             continue
         if (dst.st_dev, dst.st_ino) in seen:
             continue
@@ -111,6 +119,7 @@ def walk(root: Path, report: SyncReport) -> Iterator[tuple[Path, os.stat_result]
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
             report.failed.append(Problem(str(directory), _os_reason(exc)))
+            unreadable.add(str(directory))
             continue
         subdirs = []
         for entry in entries:
@@ -239,7 +248,8 @@ class Syncer:
                 continue
             known = self.catalog.files_under(str(root))
             seen: set[str] = set()
-            for path, st in walk(root, self.report):
+            unreadable: set[str] = set()
+            for path, st in walk(root, self.report, unreadable):
                 key = str(path)
                 if reader_for(path) is None:
                     self.report.skipped.append(Problem(key, f"unsupported file type {path.suffix or '(none)'}"))
@@ -254,7 +264,9 @@ class Syncer:
                     continue
                 candidates.append((path, st))
                 self.progress(Progress("scan", len(candidates), 0, path=key))
-            gone = [p for p in known if p not in seen and not _still_there(p)]
+            # A file missing from the walk is gone only if the system says so: a folder we could not
+            # list (permissions, I/O error) or a file we could not stat keeps its articles.
+            gone = [p for p in known if p not in seen and not _inside(p, unreadable) and _gone(p)]
             if gone:
                 self._remove_files(gone)
         return candidates
@@ -444,8 +456,19 @@ def _cancel(writer) -> None:
         writer.cancel()
 
 
-def _still_there(path: str) -> bool:
-    return os.path.exists(path)
+def _gone(path: str) -> bool:
+    """True only when ``path`` (or the folder it was in) no longer exists; any other error means unknown."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _inside(path: str, folders: set[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
 
 
 def _mtime(st: os.stat_result):
