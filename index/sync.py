@@ -397,6 +397,10 @@ class Syncer:
             _cancel(writer)
             self.catalog.rollback()
             raise
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # an interrupted run stops the NER processes here, before the write lock is let go
         self._commit_jobs(writer, [j for j in finished if j.remaining == 0], touched, record_files)
 
     def _commit(self, writer, touched: set[str], *, stale_ids: Iterable[str] = (),

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from typing import Callable
 
 from .errors import NewsreaderError
+
+
+STOP_GRACE = 10.0  # seconds a cancelled worker gets to roll back and stop its NER processes
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _emit(obj: dict) -> None:
@@ -32,7 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="refresh feeds (PATHs are feed names)")
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args(argv)
+    # The reader cancels with SIGTERM (and a closed terminal sends SIGHUP): run the same clean-up as
+    # Ctrl-C, so the batch is rolled back and the NER pool is stopped before this process exits.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    from .config import resolve_paths
     from .library import Library, seeds_dir
+    from .logs import setup_logging
+
+    setup_logging(resolve_paths(args.home))
 
     def progress(p) -> None:
         _emit({"event": "progress", "phase": p.phase, "done": p.done, "total": p.total,
@@ -76,7 +93,10 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
     """Run the worker and relay its events; returns the final event (``done`` or ``error``).
 
     With ``refresh`` the worker refreshes feeds instead (``paths`` are feed names, none = all).
-    Setting ``cancel`` terminates the child at once, even while it is silently loading spaCy.
+    Setting ``cancel`` sends the child SIGTERM at once, even while it is silently loading spaCy; it
+    rolls back the batch in progress and stops its NER processes, or is killed after STOP_GRACE.
+    The child's stderr goes to a temporary file, not a pipe: a pipe nobody reads while stdout is being
+    relayed fills up (64 KB of warnings or tracebacks) and would block the child for ever.
     """
     cmd = [sys.executable, "-m", "newsreader.index.worker", "--home", str(home)]
     if rebuild:
@@ -86,7 +106,12 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
     if refresh:
         cmd.append("--refresh")
     cmd += [str(p) for p in paths]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err_file:
+        return _run(cmd, err_file, on_event, cancel)
+
+
+def _run(cmd: list[str], err_file, on_event, cancel) -> dict:
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, stdin=subprocess.DEVNULL,
                             text=True, bufsize=1)
     last: dict = {"event": "error", "message": "the indexer stopped without a report"}
     assert proc.stdout is not None
@@ -95,13 +120,17 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
         def watch() -> None:
             while not finished.wait(0.1):
                 if cancel.is_set():
-                    proc.terminate()  # SIGTERM: the child exits; committed work is kept
+                    proc.terminate()  # SIGTERM: the child rolls back and exits; committed work is kept
+                    try:
+                        proc.wait(STOP_GRACE)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()  # its NER processes die with it (PR_SET_PDEATHSIG)
                     return
 
         threading.Thread(target=watch, daemon=True, name="index-cancel-watch").start()
     for line in proc.stdout:
         if cancel is not None and cancel.is_set():
-            break
+            continue  # drain until the child exits: closing the pipe would break its clean-up
         try:
             event = json.loads(line)
         except json.JSONDecodeError:
@@ -110,12 +139,14 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
             last = event
         if on_event:
             on_event(event)
-    _, err = proc.communicate()
+    proc.stdout.close()
+    proc.wait()
     finished.set()
     if cancel is not None and cancel.is_set():
         return {"event": "error", "message": "cancelled"}
     if proc.returncode not in (0, None) and last.get("event") != "error":
-        tail = (err or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        err_file.seek(0)
+        tail = err_file.read().strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         last = {"event": "error", "message": f"the indexer failed: {tail[0]}"}
     return last
 

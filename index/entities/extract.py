@@ -15,6 +15,7 @@ The parent never loads the model in that case, which also keeps the indexer's ow
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from functools import lru_cache
 from dataclasses import dataclass
@@ -125,11 +126,15 @@ class EntityExtractor:
         current: list[RawSpan] = []
         current_index = 0
         found = self._parallel(pieces(), procs) if procs > 1 else self._serial(pieces())
-        for (index, offset), spans in found:
-            while index > current_index:
-                yield current
-                current, current_index = [], current_index + 1
-            current.extend(RawSpan(offset + start, offset + end, label, text) for start, end, label, text in spans)
+        try:
+            for (index, offset), spans in found:
+                while index > current_index:
+                    yield current
+                    current, current_index = [], current_index + 1
+                current.extend(RawSpan(offset + start, offset + end, label, text)
+                               for start, end, label, text in spans)
+        finally:
+            found.close()  # closing this stream (caller interrupted) stops the pool now, not at garbage collection
         while current_index < count:
             yield current
             current, current_index = [], current_index + 1
@@ -151,7 +156,7 @@ class EntityExtractor:
         # The platform's default start method, as spaCy's own n_process uses (fork on Linux). The parent
         # has not loaded spaCy when it gets here, so each child loads the model itself either way.
         pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context(),
-                                   initializer=_init_worker, initargs=(self.model_name,))
+                                   initializer=_init_worker, initargs=(self.model_name, os.getpid()))
         pending: deque = deque()
         try:
             batch: list[tuple[str, object]] = []
@@ -171,7 +176,12 @@ class EntityExtractor:
             load_model(self.model_name)  # a missing model raises ModelNotFound here, with its advice
             raise
         finally:
+            # On an interruption (Ctrl-C, or SIGTERM turned into KeyboardInterrupt by the worker) the
+            # pool's processes are mid-batch: stop them now. Forked inside the write lock, they hold
+            # its descriptors, so a survivor would keep the library locked after this process exits.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            _stop(processes)
 
 
 def _spans_of(doc) -> list[tuple[int, int, str, str]]:
@@ -182,9 +192,42 @@ _WORKER_NLP = None
 _WORKER_ERROR: Exception | None = None
 
 
-def _init_worker(model: str) -> None:
+def _stop(processes: list, grace: float = 5.0) -> None:
+    """Terminate pool processes that are still running and reap them (SIGKILL after ``grace``)."""
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(grace)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(grace)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG).
+
+    Covers what no ``finally`` can: the indexer killed with SIGKILL or crashing. Without it the pool
+    processes outlive it, reparented to init, still holding the library's write locks. Elsewhere
+    than Linux this is a no-op.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(model: str, parent: int | None = None) -> None:
     """Runs once in each pool process. Ctrl-C is the parent's to handle: it shuts the pool down.
 
+    SIGTERM gets its default action back (a forked child inherits the worker's handler, which turns it
+    into KeyboardInterrupt, and the pool's loop would survive that) so the parent's terminate works.
     A model that fails to load is reported with the first batch, so the parent raises the same
     ModelNotFound as a one-process run instead of the pool printing tracebacks and breaking.
     """
@@ -192,6 +235,9 @@ def _init_worker(model: str) -> None:
 
     global _WORKER_NLP, _WORKER_ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent is not None:
+        _die_with_parent(parent)
     try:
         _WORKER_NLP = load_model(model)
     except Exception as exc:  # noqa: BLE001 - handed to the parent as is
