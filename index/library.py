@@ -400,6 +400,7 @@ class Library:
     def _delete_articles(self, ids: list[str], wait: float = 30.0) -> int:
         from .entities.canonical import NOISE_LABELS
         from .locking import write_lock
+        from .sync import cancel_writer
 
         with write_lock(self.paths.lock_file, wait=wait):
             present = [i for i in ids if self.catalog.article_hash(i) is not None]
@@ -411,13 +412,13 @@ class Library:
                 for article_id in present:
                     writer.delete_by_term("id", article_id)
                     touched |= self.catalog.delete_article(article_id)
+                writer.commit()
+                self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
+                self.catalog.commit()
             except BaseException:
-                writer.cancel()
+                cancel_writer(writer)  # Whoosh first, catalog second: a failed commit leaves neither changed
                 self.catalog.rollback()
                 raise
-            writer.commit()
-            self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
-            self.catalog.commit()
             return len(present)
 
     def refresh_feeds(self, names: Sequence[str] | None = None, *, progress: Callable | None = None,

@@ -394,7 +394,7 @@ class Syncer:
                     self.report.interrupted = True
                     break
         except BaseException:
-            _cancel(writer)
+            cancel_writer(writer)
             self.catalog.rollback()
             raise
         finally:
@@ -407,24 +407,28 @@ class Syncer:
                 records: Iterable[FileRecord] = (), drop_files: Iterable[str] = ()) -> None:
         """Apply removals and file records, then commit Whoosh first and the catalog second.
 
-        A crash between the two commits only makes the next run redo these files.
+        A crash between the two commits only makes the next run redo these files. If either commit
+        fails (a full disk) the catalog's pending rows are rolled back: left on the shared connection,
+        the next catalog commit would record articles Whoosh never got, or forget files it still has.
         """
+        removed = 0
         try:
             for article_id in stale_ids:
                 writer.delete_by_term("id", article_id)
                 touched |= self.catalog.delete_article(article_id)
-                self.report.removed += 1
+                removed += 1
             for record in records:
                 self.catalog.put_file(record)
             for path in drop_files:
                 self.catalog.drop_file(path)
+            writer.commit()
+            self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
+            self.catalog.commit()
         except BaseException:
-            _cancel(writer)
+            cancel_writer(writer)
             self.catalog.rollback()
             raise
-        writer.commit()
-        self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
-        self.catalog.commit()
+        self.report.removed += removed
 
     def _commit_jobs(self, writer, jobs: list[_FileJob], touched: set[str], record_files: bool) -> None:
         self._commit(writer, touched, stale_ids=[i for job in jobs for i in job.stale_ids],
@@ -454,10 +458,24 @@ def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=Non
     return article.with_entities(body_spans, title_spans)
 
 
-def _cancel(writer) -> None:
-    """Throw away uncommitted writes; a writer that already committed (the catalog failed after it) is left be."""
-    if not getattr(writer, "is_closed", False):
+def cancel_writer(writer) -> None:
+    """Throw away uncommitted writes; a writer that already committed (the catalog failed after it) is left be.
+
+    A writer whose commit failed half-way may fail to cancel too; its Whoosh lock is released anyway,
+    or this process would keep the index locked until it exits.
+    """
+    if getattr(writer, "is_closed", False):
+        return
+    try:
         writer.cancel()
+    except Exception:
+        log.warning("could not cancel a failed index write cleanly", exc_info=True)
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                log.warning("could not release the index lock", exc_info=True)
 
 
 def _gone(path: str) -> bool:
