@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 from .catalog import Catalog
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
-from .errors import IndexDamaged, NoSuchArticle, ReadOnlyLibrary
+from .errors import IndexDamaged, LibraryBusy, NoSuchArticle, ReadOnlyLibrary
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
 from .search import Searcher, hit_from_fields
 from .state import State
@@ -229,12 +229,32 @@ class Library:
             shutil.rmtree(self.paths.library_dir, ignore_errors=True)
             self._open_engine()
 
+    def reopen(self) -> None:
+        """Open the index and catalog again, after another process rebuilt (deleted and recreated) them.
+
+        The open catalog connection keeps reading the deleted file, so without this a long-lived
+        reader shows pre-rebuild entities until it restarts. Raises IndexDamaged (keeping the old
+        ones open) if the new library cannot be opened. The old store and catalog are not closed
+        here: a call on another thread may be using them, and they close when it drops them.
+        """
+        with self._open_lock:
+            old = (self.store, self.catalog, self.searcher)
+            try:
+                self._open_engine()
+            except BaseException:
+                self.store, self.catalog, self.searcher = old
+                raise
+
     # -- reading -----------------------------------------------------------------------------------
     def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
-        """Never raises for a bad query: the result carries ``error`` instead."""
+        """Never raises for a bad query, nor while another process rebuilds the library: the result
+        carries ``error`` instead."""
         if not self.store.exists:
             return SearchResult(query, 0, (), sort=sort)
-        return self.searcher.search(query, limit=limit, offset=offset, sort=sort)
+        try:
+            return self.searcher.search(query, limit=limit, offset=offset, sort=sort)
+        except (LibraryBusy, IndexDamaged) as exc:
+            return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
 
     def article(self, article_id: str) -> ArticleView:
         with self.store.searcher() as s:
