@@ -87,6 +87,18 @@ class Catalog:
                 raise
             raise IndexDamaged(path, exc) from exc
 
+    @classmethod
+    def in_memory(cls, path: Path) -> "Catalog":
+        """An empty read-only catalog standing in for ``path``, for a read-only library not indexed yet
+        (SQLite cannot open a missing file read-only, and creating it is not allowed)."""
+        catalog = cls.__new__(cls)
+        catalog.path = path
+        catalog.readonly = True
+        catalog._lock = threading.RLock()
+        catalog.db = sqlite3.connect(":memory:", check_same_thread=False)
+        catalog.db.executescript(SCHEMA)
+        return catalog
+
     # -- files -------------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
         with self._lock:

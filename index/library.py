@@ -13,6 +13,7 @@ import shutil
 import threading
 from collections import Counter
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -26,6 +27,7 @@ from .state import State
 from .store import Store, decode_spans
 
 log = logging.getLogger(__name__)
+_EPOCH = datetime(1970, 1, 1)
 
 
 def seeds_dir() -> Path:
@@ -105,16 +107,7 @@ class Library:
 
     def _open_catalog(self) -> None:
         if self.readonly and not self.paths.catalog_file.exists():
-            import sqlite3
-
-            self.catalog = Catalog.__new__(Catalog)
-            self.catalog.path = self.paths.catalog_file
-            self.catalog.readonly = True
-            self.catalog._lock = threading.RLock()
-            self.catalog.db = sqlite3.connect(":memory:", check_same_thread=False)
-            from .catalog import SCHEMA
-
-            self.catalog.db.executescript(SCHEMA)
+            self.catalog = Catalog.in_memory(self.paths.catalog_file)
         else:
             self.catalog = Catalog(self.paths.catalog_file, readonly=self.readonly)
 
@@ -506,7 +499,3 @@ class Library:
 
         return dump(self.feeds())
 
-
-from datetime import datetime as _datetime  # noqa: E402
-
-_EPOCH = _datetime(1970, 1, 1)
