@@ -127,6 +127,12 @@ def _outside_quotes(text: str) -> str:
 
 
 def parse(parser, text: str) -> Parsed:
+    """``text`` as a Whoosh query, or the reason it is not one.
+
+    Not thread-safe for one ``parser``: each call swaps the parser's date plugin for one that collects
+    this call's date errors. ``Searcher`` shares one parser and only calls this inside
+    ``Store.searcher()``, whose lock serialises the calls.
+    """
     text = text.strip()
     if not text:
         return Parsed(wq.Every())

@@ -14,6 +14,9 @@ FEW_RESULTS = 3  # below this many hits, offer a spelling correction
 
 
 class Searcher:
+    """Runs queries with one shared query parser; thread-safe because every use of the parser and of
+    Whoosh happens inside ``Store.searcher()`` (one lock per store)."""
+
     def __init__(self, store) -> None:
         self.store = store
         self._parser = None
@@ -41,12 +44,15 @@ class Searcher:
                 return SearchResult(text, 0, (), error=f"The search failed: {exc}", sort=sort, offset=offset)
             total = len(results)
             terms = _terms(q, s.reader())
-            hits = tuple(_hit(r, terms) for r in results[offset:offset + limit]) if limit else ()
+            page = [(r.fields(), r.score) for r in results[offset:offset + limit]] if limit else []
             corrected = None
             if total < FEW_RESULTS and not isinstance(q, wq.Every):
                 corrected = correct.suggest(s.reader(), text)
                 if corrected and corrected.strip() == text.strip():
                     corrected = None
+        # Highlights and snippets need only the stored fields: built after the store's lock is let go,
+        # so opening an article or its entities does not wait for 50 snippets.
+        hits = tuple(_hit(fields, score, terms) for fields, score in page)
         return SearchResult(text, total, hits, corrected=corrected, sort=sort, offset=offset)
 
     def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
@@ -101,8 +107,7 @@ def _existing_terms(q, reader) -> set[tuple[str, object]]:
     return found
 
 
-def _hit(result, terms: tuple[set[str], set[str]]) -> Hit:
-    fields = result.fields()
+def _hit(fields: dict, score: float | None, terms: tuple[set[str], set[str]]) -> Hit:
     body = fields.get("body", "")
     stemmed, plain = terms
     spans = match_spans(body, stemmed, plain) if (stemmed or plain) else []
@@ -115,7 +120,7 @@ def _hit(result, terms: tuple[set[str], set[str]]) -> Hit:
         published=fields.get("published"),
         path=fields.get("path", ""),
         url=fields.get("url", ""),
-        score=float(result.score or 0.0),
+        score=float(score or 0.0),
         snippet=text,
         highlights=marks,
         title_highlights=tuple(match_spans(title, stemmed, plain)) if (stemmed or plain) else (),
