@@ -11,7 +11,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import ReadOnlyLibrary
+from .errors import NewsreaderError, ReadOnlyLibrary
 from .sqlite_ro import connect_readonly
 
 SCHEMA = """
@@ -22,6 +22,22 @@ CREATE TABLE IF NOT EXISTS article_state (
 CREATE TABLE IF NOT EXISTS saved_searches (name TEXT PRIMARY KEY, query TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added TEXT NOT NULL);
 """
+
+
+class StateNotSaved(NewsreaderError):
+    """A read mark, star or saved search could not be written; nothing else is affected.
+
+    Callers on the reader's worker threads catch NewsreaderError; a raw sqlite3 error there would
+    vanish and leave the action silently undone.
+    """
+
+    def __init__(self, path: Path, cause: sqlite3.Error) -> None:
+        self.cause = cause
+        if "locked" in str(cause) or "busy" in str(cause):
+            why = "another newsreader process kept it locked; try again in a moment"
+        else:
+            why = str(cause)
+        super().__init__(f"Could not save the reading state in {path}: {why}.")
 
 
 def _now() -> str:
@@ -57,10 +73,17 @@ class State:
                 self.db.execute(sql, args)
                 self.db.commit()
             except sqlite3.OperationalError as exc:
+                self._rollback()
                 if "readonly" in str(exc) or "read-only" in str(exc):
                     self.readonly = True
                     raise ReadOnlyLibrary(self.path.parent, exc) from exc
-                raise
+                raise StateNotSaved(self.path, exc) from exc
+
+    def _rollback(self) -> None:
+        try:
+            self.db.rollback()
+        except sqlite3.Error:
+            pass
 
     # -- read / star -------------------------------------------------------------------------------
     def set_read(self, article_id: str, read: bool = True) -> None:
