@@ -49,7 +49,9 @@ def test_installed_command_shows_titles_and_quits(seeds_home, tmp_path):
         screen = _read_until(master, proc, (FIRST_TITLE, OTHER_TITLE), limit=30)
         assert FIRST_TITLE in screen or OTHER_TITLE in screen, screen[-2000:]
         os.write(master, b"q")
-        assert proc.wait(timeout=15) == 0
+        # Keep draining the terminal: an app restoring the screen blocks if nobody reads the pty.
+        _read_until(master, proc, (), limit=15)
+        assert proc.wait(timeout=5) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
