@@ -47,15 +47,15 @@ def print_tables(out: dict) -> None:
                             ix["tree_peak_mb"]])
     into = out.get("indexing_into_large")
     if into:
-        memory_rows.append([f"{into['analysed']:,} into the {out['large_build']['articles']:,} library",
+        memory_rows.append([f"{into['analysed']:,} into the large library",
                             into["peak_mb"], into["largest_process_mb"], into["tree_peak_mb"]])
     if memory_rows:
         print(table("Indexing memory (MB)", ["run", "indexer (writer) process", "largest process (ru_maxrss)",
                                              "whole tree with NER workers (sampled)"],
                     memory_rows))
     if into:
-        print(f"  indexing into the large library: {into['articles_per_s']} articles/s "
-              f"(into an empty one: {ix['articles_per_s']})")
+        print(f"  indexing into the large library: {into['articles_per_s']} articles/s"
+              + (f" (into an empty one: {ix['articles_per_s']})" if ix else ""))
     search = out.get("search", {})
     if search:
         rows = []

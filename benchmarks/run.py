@@ -140,7 +140,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7, help="repeats per search query")
     parser.add_argument("--screen-repeats", type=int, default=5)
     parser.add_argument("--skip-typing", action="store_true")
-    parser.add_argument("--only", default="", help="comma-separated stages: indexing,search,screen,typing "
+    parser.add_argument("--reuse", action="store_true", help="measure the libraries left by the last run "
+                        "instead of building them (indexing figures are then not measured)")
+    parser.add_argument("--only", default="", help="comma-separated stages: indexing,into-large,search,screen,typing "
                         "(the libraries are built either way)")
     args = parser.parse_args()
 
@@ -149,7 +151,7 @@ def main() -> int:
     import search_bench
     import typing_bench
 
-    stages = set(args.only.split(",")) if args.only else {"indexing", "search", "screen", "typing"}
+    stages = set(args.only.split(",")) if args.only else {"indexing", "into-large", "search", "screen", "typing"}
     started = time.perf_counter()
     out: dict = {"started": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
                  "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -166,11 +168,13 @@ def main() -> int:
     folder = corpus.bbc_files(args.articles)
 
     say("Seeds library")
-    homes = {"seeds": build_seeds()}
+    homes = {"seeds": LIBS / "seeds" if args.reuse and (LIBS / "seeds").exists() else build_seeds()}
     mid = f"bbc{args.articles}"
     homes[mid] = LIBS / mid
     say(f"Indexing {args.articles} real articles")
-    if "indexing" in stages:
+    if args.reuse and homes[mid].exists():
+        pass
+    elif "indexing" in stages:
         out["indexing"] = indexing(folder, homes[mid], args.index_repeats)
         say("Re-running index on the unchanged folder")
         out["unchanged_rerun"] = unchanged_rerun(homes[mid], folder, 5)
@@ -181,21 +185,22 @@ def main() -> int:
     if args.large:
         big = f"replicated{args.large_size}"
         homes[big] = LIBS / big
-        say(f"Building the {args.large_size:,}-article library from the {args.articles:,} (no NER)")
-        out["large_build"] = replicate.build(homes[mid], homes[big], args.large_size, progress=say)
-        say(f"  {out['large_build']}")
-        save()
-        say(f"Indexing {args.articles} more real articles into the {args.large_size:,}-article library")
-        extra = LIBS / f"extra{args.articles}"
-        shutil.rmtree(extra, ignore_errors=True)
-        shutil.copytree(folder, extra)  # new paths, so new ids: real NER and real writes into a big index
-        large_home_copy = homes[big].with_name(big + "-indexing")
-        shutil.rmtree(large_home_copy, ignore_errors=True)
-        shutil.copytree(homes[big], large_home_copy)
-        if "indexing" in stages:
-            out["indexing_into_large"] = index_run(large_home_copy, extra, fresh=False)
+        if not (args.reuse and homes[big].exists()):
+            say(f"Building the {args.large_size:,}-article library from the {args.articles:,} (no NER)")
+            out["large_build"] = replicate.build(homes[mid], homes[big], args.large_size, progress=say)
+            say(f"  {out['large_build']}")
             save()
-        shutil.rmtree(large_home_copy, ignore_errors=True)
+        if "indexing" in stages or "into-large" in stages:
+            say(f"Indexing {args.articles} more real articles into the {args.large_size:,}-article library")
+            extra = LIBS / f"extra{args.articles}"
+            shutil.rmtree(extra, ignore_errors=True)
+            shutil.copytree(folder, extra)  # new paths, so new ids: real NER and real writes into a big index
+            large_home_copy = homes[big].with_name(big + "-indexing")
+            shutil.rmtree(large_home_copy, ignore_errors=True)
+            shutil.copytree(homes[big], large_home_copy)
+            out["indexing_into_large"] = index_run(large_home_copy, extra, fresh=False)
+            shutil.rmtree(large_home_copy, ignore_errors=True)
+            save()
 
     out["library_bytes"] = {name: sum(f.stat().st_size for f in (home / "library").rglob("*") if f.is_file())
                             for name, home in homes.items()}
