@@ -6,27 +6,36 @@ untrusted text never has to pass through a markup parser.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Sequence
 
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.lang.porter import stem
 
-_STEMMED = StemmingAnalyzer()
-_PLAIN = StandardAnalyzer(stoplist=None)
+# The words of Whoosh's StemmingAnalyzer() and StandardAnalyzer(stoplist=None), which the index uses,
+# without their per-token generator chain: running those two analyzers over every hit's whole body was
+# most of newsreader's cost on top of Whoosh (benchmarks/search_bench.py). Same tokenizer, lower-casing,
+# and rule that stop words and one-letter words are not stemmed, so the spans are the same.
+_TOKEN = default_pattern
+_STOPS = STOP_WORDS
+_stem = lru_cache(maxsize=50_000)(stem)
 
 
 def match_spans(text: str, stemmed_terms: Iterable[str], plain_terms: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of words whose stem is in ``stemmed_terms`` or whose plain form is in ``plain_terms``."""
     stemmed, plain = set(stemmed_terms), set(plain_terms)
-    spans: set[tuple[int, int]] = set()
-    if stemmed:
-        for tok in _STEMMED(text, chars=True, removestops=False):
-            if tok.text in stemmed:
-                spans.add((tok.startchar, tok.endchar))
-    if plain:
-        for tok in _PLAIN(text, chars=True, removestops=False):
-            if tok.text in plain:
-                spans.add((tok.startchar, tok.endchar))
-    return sorted(spans)
+    if not text or not (stemmed or plain):
+        return []
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group().lower()
+        if word in plain:
+            spans.append(match.span())
+        elif stemmed:
+            if (word if len(word) < 2 or word in _STOPS else _stem(word)) in stemmed:
+                spans.append(match.span())
+    return spans  # the tokenizer's matches come in order and never overlap
 
 
 def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 220) -> tuple[str, tuple[tuple[int, int], ...]]:
