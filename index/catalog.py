@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 from .article import Article
 from .entities.canonical import AliasTable, alias_list, display_name, _vote
 from .errors import IndexDamaged
+from .sqlite_in import chunked, select_in
 from .sqlite_ro import connect_readonly
 
 SCHEMA = """
@@ -192,9 +193,7 @@ class Catalog:
         """Recompute the aggregate row of each touched key: its voted label, name, aliases and counts."""
         keys = list(set(keys))
         with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in chunked(keys):
                 rows = self.db.execute(
                     f"SELECT key, article_id, label, surface, count FROM mentions WHERE key IN ({marks})", chunk
                 ).fetchall()
@@ -220,40 +219,24 @@ class Catalog:
         Read from running totals kept by ``put_article``: summing ``mentions`` instead costs a row per
         article that names the key, which grows with the library (the United States is in most).
         """
-        keys = list(keys)
         out: dict[str, Counter] = defaultdict(Counter)
         with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
-                rows = self.db.execute(
-                    f"SELECT key, label, n FROM entity_labels WHERE key IN ({','.join('?' * len(chunk))})",
-                    chunk).fetchall()
-                for key, label, n in rows:
-                    out[key][label] += n
+            for key, label, n in select_in(self.db, "SELECT key, label, n FROM entity_labels WHERE key IN ({in})",
+                                           keys):
+                out[key][label] += n
         return out
 
     def people_by_surname(self, words: Iterable[str]) -> dict[str, set[str]]:
-        words = list(words)
         out: dict[str, set[str]] = defaultdict(set)
         with self._lock:
-            for i in range(0, len(words), 500):
-                chunk = words[i:i + 500]
-                rows = self.db.execute(
-                    f"SELECT DISTINCT surname, key FROM people WHERE surname IN ({','.join('?' * len(chunk))})",
-                    chunk).fetchall()
-                for surname, key in rows:
-                    out[surname].add(key)
+            for surname, key in select_in(self.db, "SELECT DISTINCT surname, key FROM people WHERE surname IN ({in})",
+                                          words):
+                out[surname].add(key)
         return out
 
     def display_names(self, keys: Iterable[str]) -> dict[str, str]:
-        keys = list(keys)
-        out: dict[str, str] = {}
         with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
-                marks = ",".join("?" * len(chunk))
-                out.update(self.db.execute(f"SELECT key, name FROM entity_stats WHERE key IN ({marks})", chunk).fetchall())
-        return out
+            return dict(select_in(self.db, "SELECT key, name FROM entity_stats WHERE key IN ({in})", keys))
 
     def top_entities(self, *, labels: Sequence[str] | None = None, include_noise: bool = False,
                      limit: int = 50) -> list[EntityRow]:
@@ -321,15 +304,10 @@ class Catalog:
 
     def articles_sharing(self, keys, exclude: str = "") -> list[tuple[str, str, int]]:
         """(article id, key, mentions) for every other article that mentions one of ``keys``."""
-        keys = list(keys)
-        out: list[tuple[str, str, int]] = []
         with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
-                out += self.db.execute(
-                    f"""SELECT article_id, key, sum(count) FROM mentions WHERE key IN ({','.join('?' * len(chunk))})
-                        AND article_id != ? GROUP BY article_id, key""", (*chunk, exclude)).fetchall()
-        return out
+            return list(select_in(
+                self.db, """SELECT article_id, key, sum(count) FROM mentions WHERE key IN ({in})
+                            AND article_id != ? GROUP BY article_id, key""", keys, after=(exclude,)))
 
     def keys_of(self, article_id: str) -> list[tuple[str, int]]:
         with self._lock:

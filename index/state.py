@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import NewsreaderError, ReadOnlyLibrary
+from .sqlite_in import select_in
 from .sqlite_ro import connect_readonly
 
 SCHEMA = """
@@ -102,15 +103,9 @@ class State:
 
     def flags(self, ids: list[str]) -> dict[str, tuple[bool, bool]]:
         """(read, starred) for each id that has any state."""
-        out: dict[str, tuple[bool, bool]] = {}
         with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                rows = self.db.execute(
-                    f"SELECT id, read, starred FROM article_state WHERE id IN ({','.join('?' * len(chunk))})", chunk
-                ).fetchall()
-                out.update({r[0]: (bool(r[1]), bool(r[2])) for r in rows})
-        return out
+            rows = select_in(self.db, "SELECT id, read, starred FROM article_state WHERE id IN ({in})", ids)
+            return {i: (bool(read), bool(starred)) for i, read, starred in rows}
 
     def starred_ids(self) -> list[str]:
         with self._lock:

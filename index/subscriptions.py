@@ -19,6 +19,7 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from .errors import NewsreaderError, ReadOnlyLibrary
+from .sqlite_in import select_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -231,14 +232,8 @@ class Subscriptions:
             return [r[0] for r in self.db.execute("SELECT entry_id FROM feed_entries WHERE feed_id=?", (feed_id,))]
 
     def entry_hashes(self, ids: Iterable[str]) -> dict[str, str]:
-        ids = list(ids)
-        out: dict[str, str] = {}
         with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                out.update(self.db.execute(
-                    f"SELECT id, entry_hash FROM entries WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+            return dict(select_in(self.db, "SELECT id, entry_hash FROM entries WHERE id IN ({in})", ids))
 
     def set_membership(self, feed_id: int, ids: Iterable[str]) -> None:
         """The entries the feed carries now; entries it dropped stay in the library, just not here."""
@@ -261,15 +256,10 @@ class Subscriptions:
 
     def carried_elsewhere(self, feed_id: int, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` another subscribed feed also carries (they stay when this feed goes)."""
-        ids = list(ids)
-        out: set[str] = set()
         with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                out |= {r[0] for r in self.db.execute(
-                    f"SELECT entry_id FROM feed_entries WHERE feed_id != ? AND entry_id IN "
-                    f"({','.join('?' * len(chunk))})", [feed_id, *chunk])}
-        return out
+            return {r[0] for r in select_in(
+                self.db, "SELECT entry_id FROM feed_entries WHERE feed_id != ? AND entry_id IN ({in})", ids,
+                before=(feed_id,))}
 
     def forget_entries(self, ids: Iterable[str]) -> None:
         ids = list(ids)
