@@ -135,6 +135,10 @@ class Catalog:
             row = self.db.execute("SELECT hash FROM articles WHERE id=?", (article_id,)).fetchone()
         return row[0] if row else None
 
+    def file_count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
+
     def count_articles(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -183,10 +187,6 @@ class Catalog:
         self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM people WHERE article_id=?", (article_id,))
         return keys
-
-    def article_ids(self) -> set[str]:
-        with self._lock:
-            return {r[0] for r in self.db.execute("SELECT id FROM articles")}
 
     # -- entity statistics -------------------------------------------------------------------------
     def refresh_entity_stats(self, keys: Iterable[str], aliases: AliasTable, noise: frozenset[str]) -> None:

@@ -139,7 +139,7 @@ class Library:
             "home": str(self.paths.home),
             "articles": self.article_count(),
             "entities": self.catalog.entity_count(),
-            "files": self.catalog.db.execute("SELECT count(*) FROM files").fetchone()[0],
+            "files": self.catalog.file_count(),
             "read": self.state.read_count(),
             "starred": len(self.state.starred_ids()),
             "saved_searches": len(self.state.saved_searches()),

@@ -9,7 +9,7 @@ Entity fields hold canonical names *and* the spellings seen, so ``person:"Mark T
 from __future__ import annotations
 
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
 SCHEMA_VERSION = 1
 
@@ -33,12 +33,10 @@ def build_schema() -> Schema:
         path=ID(stored=True),
         url=ID(stored=True),
         words=NUMERIC(stored=True),
-        hash=ID(stored=True),
         partial=BOOLEAN(stored=True),
         person=TEXT(analyzer=_names()),
         org=TEXT(analyzer=_names()),
         place=TEXT(analyzer=_names()),
         entity=TEXT(analyzer=_names()),
-        ekeys=KEYWORD(commas=True, scorable=True),
         spans=STORED(),
     )

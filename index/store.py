@@ -58,11 +58,9 @@ def document_for(article: Article, aliases: AliasTable | None = None) -> dict:
     with ``aliases``, the spellings the alias table knows, so ``place:USA`` finds an article that only
     says "the U.S.". The field follows the span's voted label (library-wide where the library knew it)."""
     fields: dict[str, set[str]] = {"person": set(), "org": set(), "place": set(), "entity": set()}
-    keys: set[str] = set()
     for span in article.entities + article.title_entities:
         if span.label in NOISE_LABELS or not span.key:
             continue
-        keys.add(span.key)
         values = {span.key, span.text}
         if aliases is not None:
             values |= set(aliases.spellings(span.key))
@@ -80,9 +78,7 @@ def document_for(article: Article, aliases: AliasTable | None = None) -> dict:
         path=article.path,
         url=article.url,
         words=article.word_count,
-        hash=article.content_hash,
         partial=article.partial,
-        ekeys=",".join(sorted(k.replace(",", " ") for k in keys)),
         spans=encode_spans(article),
         **{name: " ; ".join(sorted(v)) for name, v in fields.items()},
     )
