@@ -1,8 +1,9 @@
 """The library's catalog in SQLite: which files were read, which articles they gave, and entity counts.
 
 It answers the questions Whoosh is slow at: "has this file changed?" (incremental sync without
-re-reading), and corpus-wide entity statistics (top entities, co-occurrence, timelines). It is
-derived data: ``index --rebuild`` throws it away with the Whoosh index and rebuilds both.
+re-reading), corpus-wide entity statistics (top entities, co-occurrence, timelines), and "the newest
+articles" (an indexed date column: the reader's first screen comes from here, before Whoosh is even
+imported). It is derived data: ``index --rebuild`` throws it away with the Whoosh index and rebuilds both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlite3
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -26,7 +28,8 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, sha TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, source_key TEXT NOT NULL, hash TEXT NOT NULL, published TEXT
+    id TEXT PRIMARY KEY, source_key TEXT NOT NULL, hash TEXT NOT NULL, published TEXT,
+    title TEXT, source TEXT, path TEXT, url TEXT, words INTEGER, sortdate TEXT, lead TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source_key);
 CREATE TABLE IF NOT EXISTS mentions (
@@ -48,6 +51,31 @@ CREATE TABLE IF NOT EXISTS entity_labels (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
+# What the article list shows, added to ``articles`` after the first release: catalogs made before it get
+# the columns on open and their rows filled from the index by ``Library.complete_listing``.
+LISTING_COLUMNS = (("title", "TEXT"), ("source", "TEXT"), ("path", "TEXT"), ("url", "TEXT"), ("words", "INTEGER"),
+                   ("sortdate", "TEXT"), ("lead", "TEXT"))
+LISTING_INDEX = "CREATE INDEX IF NOT EXISTS articles_by_date ON articles(sortdate DESC, id)"
+
+
+def sortable(dt: datetime | None) -> str | None:
+    """One fixed ISO format, so SQLite's text order is date order."""
+    return dt.isoformat(timespec="microseconds") if dt else None
+
+
+@dataclass(frozen=True)
+class ListingRow:
+    """An article as the list shows it; ``lead`` is its opening lines."""
+
+    id: str
+    title: str
+    source: str
+    path: str
+    url: str
+    words: int
+    published: datetime | None
+    sortdate: datetime | None
+    lead: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +110,7 @@ class Catalog:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.executescript(SCHEMA)
+                self._add_listing()
             self.db.execute("SELECT count(*) FROM articles").fetchone()
         except sqlite3.DatabaseError as exc:
             if readonly and "unable to open" in str(exc):
@@ -98,7 +127,19 @@ class Catalog:
         catalog._lock = threading.RLock()
         catalog.db = sqlite3.connect(":memory:", check_same_thread=False)
         catalog.db.executescript(SCHEMA)
+        catalog._add_listing()
         return catalog
+
+    def _add_listing(self) -> None:
+        """Give a catalog from before the listing columns its columns; a new one is complete at once."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        for name, kind in LISTING_COLUMNS:
+            if name not in have:
+                self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+        self.db.execute(LISTING_INDEX)
+        if self.get_meta("listing") is None and not self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+            self.set_meta("listing", "1")
+        self.db.commit()
 
     # -- files -------------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
@@ -151,9 +192,12 @@ class Catalog:
         with self._lock:
             touched = self._delete_mentions(article.id)
             self.db.execute(
-                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?)",
+                "INSERT OR REPLACE INTO articles (id, source_key, hash, published, title, source, path, url, words,"
+                " sortdate, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (article.id, article.source_key, article.content_hash,
-                 article.published.isoformat() if article.published else None),
+                 article.published.isoformat() if article.published else None, article.title, article.source,
+                 article.path, article.url, article.word_count, sortable(article.published or article.fetched),
+                 lead(article.body)),
             )
             self.db.executemany(
                 "INSERT INTO mentions VALUES (?,?,?,?,?)",
@@ -187,6 +231,34 @@ class Catalog:
         self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM people WHERE article_id=?", (article_id,))
         return keys
+
+    # -- the article list --------------------------------------------------------------------------
+    def listing_complete(self) -> bool:
+        """Every article has its list row (false for a catalog from before them until it is filled)."""
+        return self.get_meta("listing") == "1"
+
+    def newest(self, limit: int, offset: int = 0) -> list[ListingRow]:
+        """A page of the library, newest first (articles with no date last)."""
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_LISTING} FROM articles ORDER BY sortdate DESC, id LIMIT ? OFFSET ?",
+                                   (limit, offset)).fetchall()
+        return [_listing_row(r) for r in rows]
+
+    def listing(self, ids: Iterable[str]) -> dict[str, ListingRow]:
+        with self._lock:
+            rows = list(select_in(self.db, f"SELECT {_LISTING} FROM articles WHERE id IN ({{in}})", ids))
+        return {r[0]: _listing_row(r) for r in rows}
+
+    def ids_without_listing(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE title IS NULL")]
+
+    def put_listing(self, rows: Iterable[ListingRow]) -> None:
+        """Fill in list rows read back from the index (``Library.complete_listing``)."""
+        with self._lock:
+            self.db.executemany(
+                "UPDATE articles SET title=?, source=?, path=?, url=?, words=?, sortdate=?, lead=? WHERE id=?",
+                [(r.title, r.source, r.path, r.url, r.words, sortable(r.sortdate), r.lead, r.id) for r in rows])
 
     # -- entity statistics -------------------------------------------------------------------------
     def refresh_entity_stats(self, keys: Iterable[str], aliases: AliasTable, noise: frozenset[str]) -> None:
@@ -340,3 +412,26 @@ class Catalog:
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+
+_LISTING = "id, title, source, path, url, words, published, sortdate, lead"
+
+
+def _when(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _listing_row(row) -> ListingRow:
+    article_id, title, source, path, url, words, published, sortdate, lead_text = row
+    return ListingRow(article_id, title or "", source or "", path or "", url or "", int(words or 0),
+                      _when(published), _when(sortdate), lead_text or "")
+
+
+def lead(body: str) -> str:
+    """The opening lines the list shows under a title when nothing was searched (the snippet's window)."""
+    from .highlight import snippet
+
+    return snippet(body, [])[0]

@@ -1,7 +1,9 @@
 """The one facade the reader and the command line call: open, sync, search, show, entities, related.
 
 It hands out plain dataclasses (``models.py``) so neither face depends on Whoosh or SQLite, and it
-never imports spaCy unless asked to index something.
+never imports spaCy unless asked to index something. Opened with ``defer_index``, it does not import
+Whoosh either until something needs the index: the newest articles come from the catalog, so the
+reader draws its first screen without it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .catalog import Catalog
+from .catalog import Catalog, ListingRow
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
 from .errors import IndexDamaged, LibraryBusy, NoSuchArticle, ReadOnlyLibrary
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
-from .search import Searcher, hit_from_fields
 from .state import State
-from .store import Store, decode_spans
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1)
@@ -49,7 +49,7 @@ def _writable(path: Path) -> bool:
 
 class Library:
     def __init__(self, paths: Paths, settings: Settings | None = None, *, readonly: bool | None = None,
-                 repair: bool = False) -> None:
+                 repair: bool = False, defer_index: bool = False) -> None:
         self.paths = paths
         self.settings = settings or Settings.load(paths.config_file)
         if readonly is None:
@@ -57,6 +57,8 @@ class Library:
         self.readonly = readonly
         self.aliases = build_aliases(self.settings.aliases)
         self._open_lock = threading.RLock()
+        self._defer = defer_index and not repair
+        self._store = self._searcher = None
         self.state = State(paths.state_file, readonly=readonly)
         self.repaired: IndexDamaged | None = None
         try:
@@ -83,9 +85,10 @@ class Library:
 
     @classmethod
     def open(cls, home: str | os.PathLike | None = None, *, readonly: bool | None = None,
-             repair: bool = False) -> "Library":
+             repair: bool = False, defer_index: bool = False) -> "Library":
         """Open (creating if needed) the library in ``home``; ``repair`` discards a damaged index instead
-        of raising IndexDamaged, for ``index --rebuild``."""
+        of raising IndexDamaged, for ``index --rebuild``. ``defer_index`` leaves the Whoosh index (and
+        its import) until first needed, so a damaged index is reported then rather than here."""
         paths = resolve_paths(home)
         if readonly is None:
             readonly = not _writable(paths.home)
@@ -94,16 +97,46 @@ class Library:
                 paths.home.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ReadOnlyLibrary(paths.home, exc) from exc
-        return cls(paths, readonly=readonly, repair=repair)
+        return cls(paths, readonly=readonly, repair=repair, defer_index=defer_index)
 
     def _open_engine(self) -> None:
-        self.store = Store(self.paths.index_dir, readonly=self.readonly)
-        try:
-            self._open_catalog()
-        except BaseException:
-            self.store.close()
-            raise
-        self.searcher = Searcher(self.store)
+        self._store = self._searcher = None
+        self._open_catalog()
+        if not self._defer:
+            try:
+                self._open_store()
+            except BaseException:
+                self.catalog.close()
+                raise
+
+    def _open_store(self) -> None:
+        from .search import Searcher
+        from .store import Store
+
+        store = Store(self.paths.index_dir, readonly=self.readonly)
+        self._searcher = Searcher(store)
+        self._store = store
+
+    @property
+    def store(self):
+        """The Whoosh index, opened (and Whoosh imported) on first use."""
+        store = self._store
+        if store is None:
+            with self._open_lock:
+                if self._store is None:
+                    self._open_store()
+                store = self._store
+        return store
+
+    @property
+    def searcher(self):
+        self.store
+        return self._searcher
+
+    def warm(self) -> None:
+        """Open the index now (from a worker), so the first search or article does not pay for it."""
+        with self.store.searcher() as s:
+            self._searcher.parser(s.schema)
 
     def _open_catalog(self) -> None:
         if self.readonly and not self.paths.catalog_file.exists():
@@ -181,6 +214,7 @@ class Library:
             if rebuild:
                 roots = list(dict.fromkeys(self.state.roots() + roots))
                 self._wipe()
+            self.complete_listing()
             for root in roots:
                 if Path(root).exists():
                     self.state.add_root(root)
@@ -202,6 +236,7 @@ class Library:
         if self.readonly:
             raise ReadOnlyLibrary(self.paths.home)
         with write_lock(self.paths.lock_file, wait=wait):
+            self.complete_listing()
             report = self._syncer(progress=progress).index_articles(source_key, list(articles),
                                                                   remove_missing=remove_missing)
             self.catalog.set_meta("initialised", "1")
@@ -214,10 +249,35 @@ class Library:
             return None
         return self.sync([seeds_dir()], progress=progress)
 
+    def complete_listing(self) -> None:
+        """Fill the list rows of a catalog made before they existed, from the index's stored fields.
+
+        Runs once per library, under the write lock (indexing and refreshing call it); until then the
+        newest articles come from Whoosh, as they did before.
+        """
+        if self.readonly or self.catalog.listing_complete():
+            return
+        missing = set(self.catalog.ids_without_listing())
+        if missing and self.store.exists:
+            from .catalog import lead
+
+            rows = []
+            with self.store.searcher() as s:
+                for fields in s.all_stored_fields():
+                    if fields.get("id") in missing:
+                        rows.append(ListingRow(
+                            fields["id"], fields.get("title", ""), fields.get("source", ""), fields.get("path", ""),
+                            fields.get("url", ""), int(fields.get("words") or 0), fields.get("published"),
+                            fields.get("sortdate"), lead(fields.get("body", ""))))
+            self.catalog.put_listing(rows)
+        self.catalog.set_meta("listing", "1")
+        self.catalog.commit()
+
     def _wipe(self) -> None:
         """Throw the derived library away (index and catalog); reading state is elsewhere and stays."""
         with self._open_lock:
-            self.store.close()
+            if self._store is not None:
+                self._store.close()
             self.catalog.close()
             shutil.rmtree(self.paths.library_dir, ignore_errors=True)
             self._open_engine()
@@ -231,17 +291,19 @@ class Library:
         here: a call on another thread may be using them, and they close when it drops them.
         """
         with self._open_lock:
-            old = (self.store, self.catalog, self.searcher)
+            old = (self._store, self.catalog, self._searcher)
             try:
                 self._open_engine()
             except BaseException:
-                self.store, self.catalog, self.searcher = old
+                self._store, self.catalog, self._searcher = old
                 raise
 
     # -- reading -----------------------------------------------------------------------------------
     def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
         """Never raises for a bad query, nor while another process rebuilds the library: the result
-        carries ``error`` instead."""
+        carries ``error`` instead. No query lists the library newest first, from the catalog."""
+        if not query.strip() and self.catalog.listing_complete():
+            return self._newest(query, limit, offset, sort)
         if not self.store.exists:
             return SearchResult(query, 0, (), sort=sort)
         try:
@@ -249,7 +311,15 @@ class Library:
         except (LibraryBusy, IndexDamaged) as exc:
             return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
 
+    def _newest(self, query: str, limit: int, offset: int, sort: str) -> SearchResult:
+        limit, offset = max(0, int(limit)), max(0, int(offset))
+        rows = self.catalog.newest(limit, offset) if limit else []
+        return SearchResult(query, self.catalog.count_articles(), tuple(_listed(r) for r in rows), sort=sort,
+                            offset=offset)
+
     def article(self, article_id: str) -> ArticleView:
+        from .store import decode_spans
+
         with self.store.searcher() as s:
             fields = s.document(id=article_id) if self.store.exists else None
         if not fields:
@@ -309,17 +379,27 @@ class Library:
         if summary is None:
             return None
         ids = self.catalog.articles_with(summary.key)
-        hits: list[Hit] = []
-        with self.store.searcher() as s:
-            for article_id, _ in ids[:limit]:
-                fields = s.document(id=article_id)
-                if fields:
-                    hits.append(hit_from_fields(fields))
+        hits = self._hits([article_id for article_id, _ in ids[:limit]])
         hits.sort(key=lambda h: h.date or h.published or _EPOCH, reverse=True)
         co = tuple((EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions), n)
                    for r, n in self.catalog.cooccurring(summary.key))
         days = Counter(p[:10] for _, p in ids if p)
         return EntityDetail(summary, tuple(hits), co, tuple(sorted(days.items())))
+
+    def _hits(self, ids: list[str]) -> list[Hit]:
+        """List entries for ``ids`` (those still in the library), from the catalog when it has them."""
+        if self.catalog.listing_complete():
+            rows = self.catalog.listing(ids)
+            return [_listed(rows[i]) for i in ids if i in rows]
+        from .search import hit_from_fields
+
+        hits = []
+        with self.store.searcher() as s:
+            for article_id in ids:
+                fields = s.document(id=article_id)
+                if fields:
+                    hits.append(hit_from_fields(fields))
+        return hits
 
     def entity_query(self, entity: EntitySummary | ArticleEntity) -> str:
         """The search-bar query that filters to one entity, editable by the user."""
@@ -345,7 +425,8 @@ class Library:
         return self.state.flags(list(ids))
 
     def close(self) -> None:
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
         self.catalog.close()
         self.state.close()
 
@@ -499,3 +580,7 @@ class Library:
 
         return dump(self.feeds())
 
+
+def _listed(row: ListingRow) -> Hit:
+    return Hit(row.id, row.title, row.source, row.published, row.path, row.url, 0.0, row.lead, (), (), row.words,
+               row.sortdate)

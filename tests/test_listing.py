@@ -1,0 +1,127 @@
+"""The newest-first list comes from the catalog: the same articles, order and fields as Whoosh gives,
+for new libraries and for libraries made before the catalog kept list rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from newsreader.index.library import Library
+from newsreader.index.search import Searcher
+
+DATES = ["2021-03-01", "2020-01-15", None, "2021-03-01T12:00:00", "2019-07-04", None, "2020-12-31", "2021-02-28"]
+
+
+@pytest.fixture
+def dated_library(make_library):
+    lines = [json.dumps({"title": f"Story {i} about harbours", "text": f"Harbour story number {i}. " * 30,
+                         "url": f"https://example.org/{i}", "source": "Example", "date": date})
+             for i, date in enumerate(DATES)]
+    return make_library({"feed.jsonl": "\n".join(lines)})
+
+
+def _whoosh_listing(library: Library, limit: int, offset: int = 0):
+    """The list as Whoosh gives it: every article sorted by date, newest first."""
+    return Searcher(library.store).search("", limit=limit, offset=offset, sort="date")
+
+
+def _row(hit):
+    return (hit.id, hit.title, hit.source, hit.published, hit.path, hit.url, hit.words, hit.date, hit.snippet)
+
+
+def test_the_catalog_lists_what_whoosh_lists_newest_first(dated_library):
+    assert dated_library.catalog.listing_complete()
+    ours = dated_library.search("", limit=50)
+    theirs = _whoosh_listing(dated_library, 50)
+    assert ours.total == theirs.total == len(DATES)
+    assert _by_date(ours.hits) == _by_date(theirs.hits)
+    dates = [h.date for h in ours.hits]
+    assert dates == sorted(dates, reverse=True)
+    undated = [h for h in ours.hits if h.published is None]
+    assert len(undated) == 2 and ours.hits[:2] == tuple(undated)  # dated by when they were indexed: newest
+
+
+def _by_date(hits):
+    """Rows in list order, with articles of the same date as a set (their order is the catalog's choice)."""
+    groups: list[tuple] = []
+    for hit in hits:
+        if groups and groups[-1][0] == hit.date:
+            groups[-1][1].add(_row(hit))
+        else:
+            groups.append((hit.date, {_row(hit)}))
+    return groups
+
+
+def test_pages_follow_on(dated_library):
+    whole = [h.id for h in dated_library.search("", limit=50).hits]
+    paged = [h.id for offset in range(0, len(DATES), 3) for h in dated_library.search("", limit=3, offset=offset).hits]
+    assert paged == whole
+    assert dated_library.search("", limit=0).hits == () and dated_library.search("", limit=0).total == len(DATES)
+
+
+def test_removed_articles_leave_the_list(dated_library):
+    (dated_library.source_dir / "feed.jsonl").unlink()
+    dated_library.sync([dated_library.source_dir])
+    result = dated_library.search("")
+    assert result.total == 0 and result.hits == ()
+
+
+def _forget_listing(home) -> None:
+    """Make the catalog look like one written before it kept list rows."""
+    db = sqlite3.connect(home / "library" / "catalog.sqlite")
+    db.execute("UPDATE articles SET title=NULL, source=NULL, path=NULL, url=NULL, words=NULL, sortdate=NULL, lead=NULL")
+    db.execute("DELETE FROM meta WHERE name='listing'")
+    db.commit()
+    db.close()
+
+
+def test_an_older_catalog_lists_from_whoosh_until_indexing_fills_it_in(dated_library):
+    home = dated_library.paths.home
+    expected = _by_date(dated_library.search("", limit=50).hits)
+    dated_library.close()
+    _forget_listing(home)
+    with Library.open(home) as library:
+        assert not library.catalog.listing_complete()
+        assert _by_date(library.search("", limit=50).hits) == expected  # from Whoosh meanwhile
+        library.sync([library.paths.home / "nothing-here"])  # any indexing run fills the rows in
+        assert library.catalog.listing_complete() and library.catalog.ids_without_listing() == []
+        assert _by_date(library.search("", limit=50).hits) == expected
+
+
+def test_a_read_only_older_catalog_still_lists(dated_library):
+    home = dated_library.paths.home
+    expected = _by_date(dated_library.search("", limit=50).hits)
+    dated_library.close()
+    _forget_listing(home)
+    with Library.open(home, readonly=True) as library:
+        assert not library.catalog.listing_complete()
+        assert _by_date(library.search("", limit=50).hits) == expected
+
+
+def test_entity_detail_lists_articles_from_the_catalog(seeds_library):
+    detail = seeds_library.entity("Esper")
+    assert len(detail.articles) == 2
+    for hit in detail.articles:
+        view = seeds_library.article(hit.id)
+        assert (hit.title, hit.source, hit.url, hit.published) == (view.title, view.source, view.url, view.published)
+
+
+def test_the_first_screen_needs_no_whoosh(seeds_home):
+    """The reader opens the library with ``defer_index``: its first page must not import Whoosh."""
+    code = (
+        "import sys\n"
+        "from newsreader.index.library import Library\n"
+        f"lib = Library.open({str(seeds_home)!r}, defer_index=True)\n"
+        "hits = lib.search('', limit=50).hits\n"
+        "lib.flags([h.id for h in hits])\n"
+        "assert len(hits) == 2, hits\n"
+        "print('whoosh' in sys.modules)\n"
+        "lib.article(hits[0].id)\n"
+        "print('whoosh' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]  # and the index opens as soon as an article is wanted
