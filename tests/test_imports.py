@@ -48,3 +48,17 @@ def test_cli_search_does_not_import_spacy_or_textual(seeds_home):
     )
     loaded = _modules_after(code)
     assert "spacy" not in loaded and "textual" not in loaded
+
+
+def test_plugin_table_names_every_command_its_modules_register():
+    from newsreader.tui import cli
+
+    before = set(cli.COMMANDS)
+    cli._load_plugins()
+    registered = set(cli.COMMANDS) - before | {n for n in cli.COMMANDS if n in cli.PLUGINS}
+    assert registered == set(cli.PLUGINS)
+
+
+def test_opening_the_reader_does_not_import_the_feed_commands():
+    loaded = _modules_after("from newsreader.tui import cli\ncli.build_parser(every_command=False).parse_args([])")
+    assert "newsreader.tui.feeds_cli" not in loaded

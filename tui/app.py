@@ -47,13 +47,17 @@ class NewsReader(App[int]):
         self.problems: list[str] = list(self.settings.problems)
 
     # -- start-up ----------------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        """The main screen is the app's base screen: pushing it over Textual's blank default screen cost
+        a second layout and a screen switch before the first frame."""
+        return MainScreen(self.library)
+
     def on_mount(self) -> None:
         self._apply_keymap(self.settings.keys)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         elif self.settings.theme:
             self.problems.append(f"unknown theme {self.settings.theme!r} in the config; using the default")
-        self.push_screen(MainScreen(self.library))
         for problem in self.problems:
             self.notify(problem, severity="warning", markup=False, timeout=8)
         if self.library.readonly:

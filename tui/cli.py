@@ -51,10 +51,10 @@ def _json_out(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def open_library(args, *, readonly: bool | None = None):
+def open_library(args, *, readonly: bool | None = None, defer_index: bool = False):
     from ..index.library import Library
 
-    return Library.open(args.home, readonly=readonly)
+    return Library.open(args.home, readonly=readonly, defer_index=defer_index)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def open_reader(args) -> int:
     for p in paths:
         if not os.path.exists(p):
             raise NewsreaderError(f"{p}: no such file or directory")
-    library = open_library(args)
+    library = open_library(args, defer_index=True)  # the first screen comes from the catalog; Whoosh follows
     try:
         from .app import run_reader
     except ImportError as exc:  # pragma: no cover - only while the reader is being built
@@ -291,9 +291,12 @@ def _global_parser() -> argparse.ArgumentParser:
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser (used for --help and for the reader's arguments)."""
-    _load_plugins()
+def build_parser(*, every_command: bool = True) -> argparse.ArgumentParser:
+    """The top-level parser (used for --help and for the reader's arguments); its help lists every
+    command, which means importing the plugin modules: ``every_command=False`` skips that when no
+    help is asked for, as when opening the reader."""
+    if every_command:
+        _load_plugins()
     epilog = "commands:\n" + "\n".join(f"  {name:<10} {text}" for name, text in HELP.items())
     epilog += "\n\nRun `newsreader COMMAND --help` for a command's options."
     p = argparse.ArgumentParser(
@@ -307,11 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load_plugins() -> None:
-    """Commands that live in their own modules register themselves on import."""
+# Commands that live in their own modules, which register them on import; only the module a command
+# needs is imported, so opening the reader does not pay for the feed commands (tests/test_cli.py
+# checks this table against what the modules register).
+PLUGINS = {"feed": "feeds_cli", "refresh": "feeds_cli"}
+
+
+def _load_plugins(names: Sequence[str] | None = None) -> None:
     import importlib
 
-    for module in ("feeds_cli",):
+    modules = dict.fromkeys(PLUGINS.values()) if names is None else dict.fromkeys(
+        PLUGINS[n] for n in names if n in PLUGINS)
+    for module in modules:
         try:
             importlib.import_module(f"{__package__}.{module}")
         except ModuleNotFoundError as exc:
@@ -329,9 +339,10 @@ def _log_to_file(home: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    _load_plugins()
     pre, rest = _global_parser().parse_known_args(argv)
     name = next((a for a in rest if not a.startswith("-")), None)
+    if name:
+        _load_plugins([name])
     try:
         _log_to_file(pre.home)
         if name in COMMANDS and rest and rest[0] == name:
@@ -341,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = sub.parse_args(rest[1:])
             args.home = args.home or pre.home
             return COMMANDS[name](args)
-        args = build_parser().parse_args(argv)
+        args = build_parser(every_command=bool({"-h", "--help"} & set(argv))).parse_args(argv)
         return open_reader(args)
     except UsageError as exc:
         print(f"newsreader: {exc}", file=sys.stderr)

@@ -19,7 +19,6 @@ from textual import on, work
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...index.errors import NewsreaderError
@@ -30,6 +29,7 @@ from ..widgets.article_list import ArticleList
 from ..widgets.article_view import ArticleView
 from ..widgets.empty import EmptyLibrary
 from ..widgets.entity_pane import EntityPane
+from ..widgets.footer import KeyFooter
 from ..widgets.index_status import IndexStatus
 from ..widgets.search_bar import SearchBar
 
@@ -107,6 +107,7 @@ class MainScreen(Screen):
         self._tickets: dict[str, int] = {}
         self._shown = 0  # the search ticket whose first page the list shows
         self._search_worker: Worker | None = None
+        self._warmed = False
 
     def compose(self):
         yield SearchBar(id="search")
@@ -116,7 +117,7 @@ class MainScreen(Screen):
             yield EntityPane(id="entities")
         yield EmptyLibrary(id="empty", markup=False)
         yield IndexStatus(id="index-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#articles").border_title = "Articles"
@@ -219,10 +220,22 @@ class MainScreen(Screen):
                           keep=keep)
             articles.border_title = f"Articles ({result.total})" if result.query.strip() else "Articles"
             self._set_empty(not result.query.strip() and result.total == 0)
+            if not self._warmed:
+                self._warmed = True
+                self.call_after_refresh(self._warm)
         if message.spans is not None and self.article is not None and self.article.id == message.open_id:
             view = self.query_one(ArticleView)
             view.restyle(hits=message.spans, focus_key=self.focus_key)
             self._update_position()
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def _warm(self) -> None:
+        """Open the index once the first screen is drawn (it came from the catalog without Whoosh), so the
+        first search or article does not wait for it; a damaged index is reported here."""
+        try:
+            self.library.warm()
+        except NewsreaderError as exc:
+            self.post_message(self.Failed(str(exc)))
 
     def _set_empty(self, empty: bool) -> None:
         self.empty = empty

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.table import Table
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
@@ -28,19 +30,43 @@ def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Table:
+GUTTER = 2
+
+
+class Hanging:
+    """Text wrapped beside a narrow gutter of marks, one mark per line.
+
+    What a two-column ``Table.grid`` draws, at a fraction of the cost: the option list renders every
+    entry of a page to measure it before it draws the first, and the grid's column measuring made
+    that ~0.5 ms an entry (benchmarks: time to first screen).
+    """
+
+    def __init__(self, marks: list[Text], body: Text) -> None:
+        self.marks = marks
+        self.body = body
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width - GUTTER)
+        blank = Text(" " * GUTTER)
+        for i, line in enumerate(self.body.wrap(console, width, overflow="fold")):
+            mark = self.marks[i] if i < len(self.marks) else blank
+            yield from mark.render(console)
+            line.pad_right(width - line.cell_len)
+            yield from line.render(console)
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(GUTTER + 1, options.max_width)
+
+
+def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Hanging:
     """How one article looks in the list: markers in a narrow column so the text hangs beside them.
 
     Everything from the article goes in as plain ``Text``, never as markup. Highlighted text goes through
     ``marked`` unstripped: it neutralises characters in place, so the engine's offsets stay right.
     """
-    grid = Table.grid(padding=0, expand=True)
-    grid.add_column(width=2, no_wrap=True)
-    grid.add_column(ratio=1)
-    marks = Text()
-    marks.append(UNREAD if not read else " ", style="bold #5fafff")
-    marks.append("\n")
-    marks.append(STAR if starred else " ", style="bold #ffd75f")
+    marks = [Text.assemble((UNREAD if not read else " ", "bold #5fafff"), " "),
+             Text.assemble((STAR if starred else " ", "bold #ffd75f"), " ")]
     body = marked(hit.title or "(untitled)", hit.title_highlights, "underline")
     if not read:
         body.stylize("bold")
@@ -54,8 +80,7 @@ def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Table:
         snippet.stylize("italic")
         body.append_text(snippet)
     body.append("\n")
-    grid.add_row(marks, body)
-    return grid
+    return Hanging(marks, body)
 
 
 class ArticleList(OptionList):

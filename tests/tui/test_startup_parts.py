@@ -1,0 +1,60 @@
+"""The parts made lighter for the first screen still do their job: list entries hang beside their
+marks, and the footer follows the keys that apply while skipping rebuilds that would change nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+
+from newsreader.index.models import Hit
+from newsreader.tui.widgets.article_list import STAR, UNREAD, entry
+from newsreader.tui.widgets.footer import KeyFooter
+
+from .conftest import reader, settle
+from .test_flows import SIZE, search
+
+
+def _lines(renderable, width: int) -> list[str]:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+def test_a_long_title_wraps_beside_the_marks():
+    hit = Hit("a", "Defence chiefs commit to a closer partnership across the Indo-Pacific region", "SCMP",
+              datetime(2020, 10, 27), "", "", 0.0, "", (), (), 812, None)
+    lines = _lines(entry(hit, read=False, starred=True, searching=False), 30)
+    assert lines[0].startswith(f"{UNREAD} Defence") and lines[1].startswith(f"{STAR} ")
+    assert all(line.startswith("  ") for line in lines[2:])  # wrapped lines keep the gutter
+    assert all(len(line) <= 30 for line in lines)
+    text = " ".join(line[2:].strip() for line in lines)
+    assert "Defence chiefs commit to a closer partnership across the Indo-Pacific region" in text
+    assert "SCMP · 2020-10-27 · 812 words" in text
+    assert lines[-1].strip() == ""  # a blank line between entries
+    read = _lines(entry(hit, read=True, starred=False, searching=False), 30)
+    assert not read[0].startswith(UNREAD) and not read[1].startswith(STAR)
+
+
+async def test_the_footer_rebuilds_only_when_its_keys_change(reader_library):
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        rebuilds = []
+        original = footer.recompose
+
+        async def counted():
+            rebuilds.append(1)
+            await original()
+
+        footer.recompose = counted
+        for _ in range(2):  # list -> article -> entities: the shown keys stay the same
+            await pilot.press("tab")
+            await settle(pilot)
+        assert rebuilds == []
+        await search(pilot, "espr")  # a correction is offered: its key becomes usable
+        await settle(pilot)
+        assert rebuilds
+        key = next(k for k in footer.query("FooterKey") if k.action == "accept_correction")
+        assert not key.disabled
