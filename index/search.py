@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from . import correct
+from . import collect, correct
 from .highlight import match_spans, snippet
 from .models import Hit, SearchResult
 from .query import build_parser, parse
@@ -38,16 +38,14 @@ class Searcher:
             q = parsed.query
             by_date = sort == "date" or isinstance(q, wq.Every)
             try:
-                # optimize=False: Whoosh's block skipping saves scoring work but then cannot count the
-                # matches, and len(results) runs the whole query again; we always show the count, and
-                # scoring everything once is about twice as fast as skip-then-recount (benchmarks/).
-                results = s.search(q, limit=offset + limit if limit else 1,
-                                   sortedby="sortdate" if by_date else None, reverse=by_date, optimize=False)
+                # Whoosh's own collectors prune as the page fills and then miscount; collect.top scores
+                # every match over whole posting lists, so the count is exact (see collect.py).
+                found = collect.top(s, q, offset + limit if limit else 1, sortedby="sortdate" if by_date else None)
             except Exception as exc:  # e.g. too many terms in a huge wildcard expansion
                 return SearchResult(text, 0, (), error=f"The search failed: {exc}", sort=sort, offset=offset)
-            total = len(results)
+            total = found.total
             terms = _terms(q, s.reader())
-            page = [(r.fields(), r.score) for r in results[offset:offset + limit]] if limit else []
+            page = [(s.stored_fields(doc), score) for doc, score in found.items[offset:offset + limit]] if limit else []
             corrected = None
             if total < FEW_RESULTS and not isinstance(q, wq.Every):
                 corrected = correct.suggest(s.reader(), text)

@@ -1,0 +1,370 @@
+"""Running a parsed query over whole posting lists: the exact count and the best page, in one pass.
+
+Whoosh's collectors step through a tree of matchers in Python once per matching document, and its
+top-N collector prunes that tree as the page fills (``matcher.replace(minscore)``, even with
+``optimize=False``), so the count it reports is only the documents it happened to visit: 636 for
+"economy" at 50,000 articles where 4,350 match. Here each segment evaluates the query tree over whole
+lists (``postings.py``): a node becomes ``{docnum: score}`` (relevance) or a set of docnums (date
+order), the count is the size of the root, and the page is cut with ``heapq``.
+
+Scores are Whoosh's own, bit for bit: the same scorer on the same weight and length byte, added in the
+tree shape Whoosh's matchers add them (Huffman-like trees for Or/And, a balanced tree for a phrase's
+words). The order is Whoosh's: score descending then document number ascending, or the sort key
+descending then document number descending when sorted by date, so a page equals the head of
+``searcher.search(q, limit=None)``. Where Whoosh's Or picks a matcher by library size, this always
+computes what its ``DefaultOr`` (the tree of unions it uses above 5,000 documents) computes, so a
+prefix query ranks by BM25 at every size. Query types not listed in ``_Segment.run`` go through
+Whoosh's own matcher for that part of the tree.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+from pickle import loads
+
+from whoosh import query as wq
+from whoosh.formats import Positions
+from whoosh.query.qcore import _NullQuery
+from whoosh.query.terms import MultiTerm
+from whoosh.scoring import WeightLengthScorer, WeightScorer
+from whoosh.util.numeric import byte_to_length
+
+from . import postings
+
+
+@dataclass(frozen=True)
+class Collected:
+    """``total`` matching documents; ``items`` the best ``limit`` as (global docnum, score), best
+    first (score is None when sorted by date: the order then says nothing about relevance)."""
+
+    total: int
+    items: list[tuple[int, float | None]]
+
+
+def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
+    """The count and best ``limit`` documents for ``q``; newest first by ``sortedby`` when given."""
+    limit = max(1, limit)
+    total = 0
+    best: list[tuple] = []
+    for sub, offset in searcher.leaf_searchers():
+        found = _Segment(searcher, sub, scored=sortedby is None).run(q)
+        total += len(found)
+        if not found:
+            continue
+        if sortedby is None:
+            best.extend(_best_scored(found, offset, limit))
+        else:
+            keys = postings.sort_keys(sub.reader(), sortedby)
+            best.extend(heapq.nlargest(limit, [(keys[d], offset + d) for d in found]))
+    if sortedby is None:
+        best.sort(key=lambda item: (-item[0], item[1]))
+        return Collected(total, [(doc, score) for score, doc in best[:limit]])
+    best.sort(reverse=True)
+    return Collected(total, [(doc, None) for _, doc in best[:limit]])
+
+
+def _best_scored(found: dict, offset: int, limit: int) -> list[tuple[float, int]]:
+    """(score, global docnum) of every document that can be on the page: scores at or above the
+    ``limit``-th best (ties at the edge are all kept; the caller breaks them by docnum)."""
+    if len(found) > limit:
+        edge = heapq.nlargest(limit, found.values())[-1]
+        return [(score, offset + doc) for doc, score in found.items() if score >= edge]
+    return [(score, offset + doc) for doc, score in found.items()]
+
+
+class _Segment:
+    """One segment's evaluation: each ``run`` returns {local docnum: score} when scoring, else a set."""
+
+    def __init__(self, top_searcher, sub, *, scored: bool) -> None:
+        self.top = top_searcher
+        self.sub = sub
+        self.reader = sub.reader()
+        self.scored = scored
+        self.weighting = top_searcher.weighting
+
+    def empty(self):
+        return {} if self.scored else set()
+
+    def run(self, q):
+        kind = type(q)
+        if kind is wq.Term:
+            return self.term(q)
+        if kind is wq.Or or kind is wq.DefaultOr:
+            return self.union(q)
+        if kind is wq.And:
+            return self.intersection(q)
+        if kind is wq.Phrase:
+            return self.phrase(q)
+        if isinstance(q, MultiTerm) and (kind.matcher is MultiTerm.matcher or
+                                         _EVERY_PATTERN.get(kind, q.text) != q.text):
+            return self.multiterm(q)
+        if kind is wq.AndMaybe:
+            return self.and_maybe(q)
+        if kind is wq.AndNot:
+            return self.and_not(q)
+        if kind is _NullQuery:
+            return self.empty()
+        return self.whoosh(q)
+
+    # -- Whoosh's own matcher, for everything else ---------------------------------------------------
+    def whoosh(self, q):
+        """The documents (and scores) Whoosh's matcher for ``q`` yields, stepped the way its
+        collectors step it, without the pruning."""
+        if not self.scored:
+            return set(q.matcher(self.sub, self.top.boolean_context()).all_ids())
+        m = q.matcher(self.sub, self.top.context())
+        out = {}
+        while m.is_active():
+            out[m.id()] = m.score()
+            m.next()
+        return out
+
+    # -- leaves --------------------------------------------------------------------------------------
+    def _existing(self, fieldname: str, text):
+        """The term's bytes when this segment has it, else None (``Term.matcher``'s checks)."""
+        schema = self.reader.schema
+        if fieldname not in schema:
+            return None
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+        return btext if (fieldname, btext) in self.reader else None
+
+    def term(self, q):
+        if q.minquality:
+            return self.whoosh(q)
+        btext = self._existing(q.fieldname, q.text)
+        if btext is None:
+            return self.empty()
+        try:
+            found = postings.read(self.reader, q.fieldname, btext)
+            if not self.scored:
+                return set(found.ids)
+            scores = self._scores(q.fieldname, btext, found)
+        except postings.Unsupported:
+            return self.whoosh(q)
+        if q.boost != 1.0:  # WrappingMatcher.score
+            boost = q.boost
+            scores = [s * boost for s in scores]
+        return dict(zip(found.ids, scores))
+
+    def _scores(self, fieldname: str, btext: bytes, found: postings.Postings, where=None) -> list[float]:
+        """Each posting's score from the scorer ``Searcher.postings`` would give its matcher, for the
+        postings at indexes ``where`` (all when None)."""
+        scorer = self.weighting.scorer(self.sub, fieldname, btext)
+        ids, weights = found.ids, found.weights
+        if where is not None:
+            ids = [ids[i] for i in where]
+            weights = [weights[i] for i in where]
+        if type(scorer) is WeightScorer:
+            return list(weights)
+        if not isinstance(scorer, WeightLengthScorer) or type(scorer).score is not WeightLengthScorer.score:
+            raise postings.Unsupported(type(scorer).__name__)
+        lengths = postings.lengths(self.reader, fieldname)
+        table = _ScoreTable(scorer._score)
+        return [table[w, lengths[d]] for d, w in zip(ids, weights)]
+
+    def phrase(self, q):
+        """``SpanNear2`` (what ``Phrase.matcher`` builds): documents with every word, each word
+        1..slop positions after the previous one, scored as the words' sum."""
+        schema = self.reader.schema
+        fieldname = q.fieldname
+        if fieldname not in schema:
+            return self.empty()
+        field = schema[fieldname]
+        if not q.words or not field.format or type(field.format) is not Positions:
+            return self.whoosh(q)  # no words, or Whoosh's error for a field without positions
+        words = []
+        for word in q.words:
+            btext = self._existing(fieldname, word)
+            if btext is None:
+                return self.empty()
+            words.append(btext)
+        try:
+            lists = [postings.read(self.reader, fieldname, w, values=True) for w in words]
+        except postings.Unsupported:
+            return self.whoosh(q)
+        common = set(lists[0].ids)
+        for p in lists[1:]:
+            common.intersection_update(p.ids)
+        if not common:
+            return self.empty()
+        where = [[i for i, d in enumerate(p.ids) if d in common] for p in lists]
+        docs = [lists[0].ids[i] for i in where[0]]  # ascending, the same for every word
+        values = [[p.values[i] for i in idx] for p, idx in zip(lists, where)]
+        keep = [n for n in range(len(docs)) if _in_sequence([v[n] for v in values], q.slop)]
+        if not self.scored:
+            return {docs[n] for n in keep}
+        try:
+            per_word = [self._scores(fieldname, w, p, idx) for w, p, idx in zip(words, lists, where)]
+        except postings.Unsupported:
+            return self.whoosh(q)
+        boost = q.boost
+        out = {}
+        for n in keep:
+            score = _binary_sum([s[n] for s in per_word])
+            out[docs[n]] = score * boost if boost != 1.0 else score
+        return out
+
+    def multiterm(self, q):
+        """``MultiTerm.matcher``: the words the segment has for the pattern, one Term, or their Or."""
+        fieldname = q.field()
+        words = [w for w in q._btexts(self.reader) if w]
+        if not words:
+            return self.empty()
+        if len(words) == 1:
+            return self.run(wq.Term(fieldname, words[0]))
+        return self.run(wq.Or([wq.Term(fieldname, w) for w in words], boost=q.boost))
+
+    # -- combinations --------------------------------------------------------------------------------
+    def union(self, q):
+        if q.scale:
+            return self.whoosh(q)  # a coordination bonus (CoordMatcher)
+        subs = q.subqueries
+        if not subs:
+            return self.empty()
+        if len(subs) == 1:
+            return self.run(subs[0])
+        if not self.scored:
+            out = set()
+            for sub in subs:
+                out |= self.run(sub)
+            return out
+        reader = self.reader
+        found = _weighted_tree(_add_union, [(sub.estimate_size(reader), self.run(sub)) for sub in subs])
+        return _boosted(found, q.boost)
+
+    def intersection(self, q):
+        subs = q.subqueries
+        if not subs:
+            return self.empty()
+        if len(subs) == 1:
+            return self.run(subs[0])
+        reader = self.reader
+        sized = sorted(((sub.estimate_size(reader), i, sub) for i, sub in enumerate(subs)), key=lambda t: t[0])
+        results: dict[int, object] = {}
+        for _, i, sub in sized:  # the rarest first: one empty part empties the whole
+            found = self.run(sub)
+            if not found:
+                return self.empty()
+            results[i] = found
+        if not self.scored:
+            sets = sorted(results.values(), key=len)
+            out = set(sets[0])
+            for other in sets[1:]:
+                out &= other
+            return out
+        pairs = [(0 - size, results[i]) for size, i, _ in sorted(sized, key=lambda t: t[1])]
+        return _boosted(_weighted_tree(_add_intersection, pairs), q.boost)
+
+    def and_maybe(self, q):
+        found = self.run(q.a)
+        if not self.scored or not found:
+            return found
+        maybe = self.run(q.b)
+        return {d: (s + maybe[d]) if d in maybe else s for d, s in found.items()}
+
+    def and_not(self, q):
+        found = self.run(q.a)
+        if not found:
+            return found
+        scored, self.scored = self.scored, False
+        try:
+            excluded = self.run(q.b)
+        finally:
+            self.scored = scored
+        if not scored:
+            return found - excluded
+        return {d: s for d, s in found.items() if d not in excluded}
+
+
+# Patterns whose ``matcher`` differs from ``MultiTerm.matcher`` only for the text that means "every
+# document with the field" (Whoosh's Every, left to Whoosh).
+_EVERY_PATTERN = {wq.Prefix: "", wq.Wildcard: "*", wq.Regex: ".*"}
+
+
+class _ScoreTable(dict):
+    """Scores by (weight, length byte): a term has few distinct pairs, each computed once by the
+    scorer's own formula with the length ``doc_field_length`` would return for that byte."""
+
+    def __init__(self, score) -> None:
+        super().__init__()
+        self._score = score
+
+    def __missing__(self, key):
+        weight, lbyte = key
+        value = self[key] = self._score(weight, byte_to_length(lbyte) if lbyte else None)
+        return value
+
+
+def _boosted(found: dict, boost: float) -> dict:
+    if boost != 1.0:  # the WrappingMatcher a boosted compound query adds around its tree
+        return {d: s * boost for d, s in found.items()}
+    return found
+
+
+def _add_union(a: dict, b: dict) -> dict:
+    """UnionMatcher: a document in both gets the sum (a + b == b + a in floating point)."""
+    if len(a) < len(b):
+        a, b = b, a
+    get = a.get
+    for d, s in b.items():
+        other = get(d)
+        a[d] = s if other is None else other + s
+    return a
+
+
+def _add_intersection(a: dict, b: dict) -> dict:
+    if len(a) > len(b):
+        a, b = b, a
+    return {d: s + b[d] for d, s in a.items() if d in b}
+
+
+def _weighted_tree(combine, pairs: list[tuple[int, dict]]) -> dict:
+    """``whoosh.util.make_weighted_tree`` over (weight, result) pairs, which decides the order scores
+    are added in. Whoosh sorts (weight, matcher) tuples and ``insort``s merged ones; its matchers
+    never compare as less than each other, so ties keep their order and a merged pair goes after
+    equal weights, which a stable sort on the weight and ``bisect_right`` reproduce."""
+    pairs = sorted(pairs, key=lambda p: p[0])
+    weights = [w for w, _ in pairs]
+    items = [r for _, r in pairs]
+    while len(items) > 1:
+        weight = weights.pop(0) + weights.pop(0)
+        merged = combine(items.pop(0), items.pop(0))
+        at = bisect_right(weights, weight)
+        weights.insert(at, weight)
+        items.insert(at, merged)
+    return items[0]
+
+
+def _binary_sum(scores: list[float]) -> float:
+    """``make_binary_tree(IntersectionMatcher, ...)``'s sum: halves added recursively."""
+    if len(scores) == 1:
+        return scores[0]
+    half = len(scores) // 2
+    return _binary_sum(scores[:half]) + _binary_sum(scores[half:])
+
+
+def _positions(value: bytes):
+    """``Positions.decode_positions`` without its per-position Python loop."""
+    if not value.endswith(b"."):
+        value += b"."
+    return accumulate(loads(value[4:]))
+
+
+def _in_sequence(values: list[bytes], slop: int) -> bool:
+    """Whether each word occurs 1..slop positions after some occurrence of the previous one (the
+    spans ``SpanNear2`` keeps with ordered=True, mindist=1; only where they end matters)."""
+    ends = set(_positions(values[0]))
+    for value in values[1:]:
+        if slop == 1:
+            ends = {p for p in _positions(value) if p - 1 in ends}
+        else:
+            ends = {p for p in _positions(value) if any(p - k in ends for k in range(1, slop + 1))}
+        if not ends:
+            return False
+    return True
