@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from pickle import loads
 
@@ -38,10 +38,13 @@ from . import postings
 @dataclass(frozen=True)
 class Collected:
     """``total`` matching documents; ``items`` the best ``limit`` as (global docnum, score), best
-    first (score is None when sorted by date: the order then says nothing about relevance)."""
+    first (score is None when sorted by date: the order then says nothing about relevance).
+    ``expansions`` holds the words each prefix/fuzzy/wildcard leaf expanded to, by (id of the leaf,
+    segment number), so highlighting need not walk the term dictionary a second time."""
 
     total: int
     items: list[tuple[int, float | None]]
+    expansions: dict[tuple[int, int], list[bytes]] = field(default_factory=dict)
 
 
 def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
@@ -49,8 +52,9 @@ def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
     limit = max(1, limit)
     total = 0
     best: list[tuple] = []
-    for sub, offset in searcher.leaf_searchers():
-        found = _Segment(searcher, sub, scored=sortedby is None).run(q)
+    expansions: dict[tuple[int, int], list[bytes]] = {}
+    for number, (sub, offset) in enumerate(searcher.leaf_searchers()):
+        found = _Segment(searcher, sub, scored=sortedby is None, expansions=expansions, number=number).run(q)
         total += len(found)
         if not found:
             continue
@@ -61,9 +65,9 @@ def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
             best.extend(heapq.nlargest(limit, [(keys[d], offset + d) for d in found]))
     if sortedby is None:
         best.sort(key=lambda item: (-item[0], item[1]))
-        return Collected(total, [(doc, score) for score, doc in best[:limit]])
+        return Collected(total, [(doc, score) for score, doc in best[:limit]], expansions)
     best.sort(reverse=True)
-    return Collected(total, [(doc, None) for _, doc in best[:limit]])
+    return Collected(total, [(doc, None) for _, doc in best[:limit]], expansions)
 
 
 def _best_scored(found: dict, offset: int, limit: int) -> list[tuple[float, int]]:
@@ -78,12 +82,14 @@ def _best_scored(found: dict, offset: int, limit: int) -> list[tuple[float, int]
 class _Segment:
     """One segment's evaluation: each ``run`` returns {local docnum: score} when scoring, else a set."""
 
-    def __init__(self, top_searcher, sub, *, scored: bool) -> None:
+    def __init__(self, top_searcher, sub, *, scored: bool, expansions: dict | None = None, number: int = 0) -> None:
         self.top = top_searcher
         self.sub = sub
         self.reader = sub.reader()
         self.scored = scored
         self.weighting = top_searcher.weighting
+        self.expansions = {} if expansions is None else expansions
+        self.number = number
 
     def empty(self):
         return {} if self.scored else set()
@@ -214,6 +220,7 @@ class _Segment:
         """``MultiTerm.matcher``: the words the segment has for the pattern, one Term, or their Or."""
         fieldname = q.field()
         words = [w for w in q._btexts(self.reader) if w]
+        self.expansions[id(q), self.number] = words
         if not words:
             return self.empty()
         if len(words) == 1:

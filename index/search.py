@@ -44,7 +44,7 @@ class Searcher:
             except Exception as exc:  # e.g. too many terms in a huge wildcard expansion
                 return SearchResult(text, 0, (), error=f"The search failed: {exc}", sort=sort, offset=offset)
             total = found.total
-            terms = _terms(q, s.reader())
+            terms = _terms(q, s.reader(), found.expansions)
             page = [(s.stored_fields(doc), score) for doc, score in found.items[offset:offset + limit]] if limit else []
             corrected = None
             if total < FEW_RESULTS and not isinstance(q, wq.Every):
@@ -66,11 +66,11 @@ class Searcher:
         return match_spans(body, stemmed, plain)
 
 
-def _terms(q, reader) -> tuple[set[str], set[str]]:
+def _terms(q, reader, expansions: dict | None = None) -> tuple[set[str], set[str]]:
     """The words to mark: stems from title/body terms, plain words from exact (expanded fuzzy/prefix)."""
     stemmed: set[str] = set()
     plain: set[str] = set()
-    for field, value in _existing_terms(q, reader):
+    for field, value in _existing_terms(q, reader, expansions or {}):
         word = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         if field in ("title", "body"):
             stemmed.add(word)
@@ -79,8 +79,9 @@ def _terms(q, reader) -> tuple[set[str], set[str]]:
     return stemmed, plain
 
 
-def _existing_terms(q, reader) -> set[tuple[str, object]]:
-    """Query terms present in the index, fuzzy/prefix terms expanded.
+def _existing_terms(q, reader, expansions: dict) -> set[tuple[str, object]]:
+    """Query terms present in the index, fuzzy/prefix terms expanded (taken from ``expansions``,
+    the search's own, where it expanded that leaf in that segment).
 
     Whoosh's own ``Query.existing_terms`` reuses its ``fieldname`` argument as a loop variable, so
     after the first leaf it skips every leaf of another field; this is the same walk without that bug.
@@ -93,7 +94,13 @@ def _existing_terms(q, reader) -> set[tuple[str, object]]:
     found: set[tuple[str, object]] = set()
     for leaf in q.leaves():
         try:
-            terms = {t for segment in segments for t in leaf.expanded_terms(segment, phrases=True)}
+            terms = set()
+            for number, segment in enumerate(segments):
+                words = expansions.get((id(leaf), number))
+                if words is None:
+                    terms.update(leaf.expanded_terms(segment, phrases=True))
+                else:
+                    terms.update((leaf.field(), w) for w in words)
         except Exception:
             continue
         for field, text in terms:
