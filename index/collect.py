@@ -202,19 +202,19 @@ class _Segment:
         where = [[i for i, d in enumerate(p.ids) if d in common] for p in lists]
         docs = [lists[0].ids[i] for i in where[0]]  # ascending, the same for every word
         values = [[p.values[i] for i in idx] for p, idx in zip(lists, where)]
-        keep = [n for n in range(len(docs)) if _in_sequence([v[n] for v in values], q.slop)]
+        keep = _in_order(values, q.slop)
         if not self.scored:
             return {docs[n] for n in keep}
         try:
             per_word = [self._scores(fieldname, w, p, idx) for w, p, idx in zip(words, lists, where)]
         except postings.Unsupported:
             return self.whoosh(q)
-        boost = q.boost
-        out = {}
-        for n in keep:
-            score = _binary_sum([s[n] for s in per_word])
-            out[docs[n]] = score * boost if boost != 1.0 else score
-        return out
+        if len(per_word) == 2:
+            first, second = per_word
+            out = {docs[n]: first[n] + second[n] for n in keep}
+        else:
+            out = {docs[n]: _binary_sum([s[n] for s in per_word]) for n in keep}
+        return _boosted(out, q.boost)
 
     def multiterm(self, q):
         """``MultiTerm.matcher``: the words the segment has for the pattern, one Term, or their Or."""
@@ -358,20 +358,34 @@ def _binary_sum(scores: list[float]) -> float:
 
 def _positions(value: bytes):
     """``Positions.decode_positions`` without its per-position Python loop."""
-    if not value.endswith(b"."):
-        value += b"."
-    return accumulate(loads(value[4:]))
+    try:
+        return accumulate(loads(value[4:]))
+    except Exception:
+        if value.endswith(b"."):
+            raise
+        return accumulate(loads(value[4:] + b"."))
 
 
-def _in_sequence(values: list[bytes], slop: int) -> bool:
-    """Whether each word occurs 1..slop positions after some occurrence of the previous one (the
-    spans ``SpanNear2`` keeps with ordered=True, mindist=1; only where they end matters)."""
+def _in_order(values: list[list[bytes]], slop: int) -> list[int]:
+    """The indexes n at which the words' position lists ``values[k][n]`` hold the phrase."""
+    return [n for n, lists in enumerate(zip(*values)) if _in_sequence(lists, slop)]
+
+
+_NEXT = (1).__add__
+
+
+def _in_sequence(values, slop: int) -> bool:
+    """Whether each word occurs 1..slop positions after some occurrence of the previous one: the
+    spans ``SpanNear2`` keeps with ordered=True and mindist=1, where only their ends matter. Set
+    operations on the decoded deltas do the work; a value ``loads`` cannot read alone (no STOP
+    byte) is decoded the way ``Positions.decode_positions`` does it."""
     ends = set(_positions(values[0]))
     for value in values[1:]:
         if slop == 1:
-            ends = {p for p in _positions(value) if p - 1 in ends}
+            reach = set(map(_NEXT, ends))
         else:
-            ends = {p for p in _positions(value) if any(p - k in ends for k in range(1, slop + 1))}
+            reach = {end + step for end in ends for step in range(1, slop + 1)}
+        ends = reach.intersection(_positions(value))
         if not ends:
             return False
     return True
