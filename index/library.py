@@ -311,6 +311,10 @@ class Library:
         except (LibraryBusy, IndexDamaged) as exc:
             return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
 
+    def lists_at_once(self) -> bool:
+        """Whether the newest articles come from the catalog (an indexed query of a few ms, any size)."""
+        return self.catalog.listing_complete()
+
     def _newest(self, query: str, limit: int, offset: int, sort: str) -> SearchResult:
         limit, offset = max(0, int(limit)), max(0, int(offset))
         rows = self.catalog.newest(limit, offset) if limit else []

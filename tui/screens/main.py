@@ -33,7 +33,9 @@ from ..widgets.footer import KeyFooter
 from ..widgets.index_status import IndexStatus
 from ..widgets.search_bar import SearchBar
 
-PAGE = 50
+# Entries per page: about three screens. Every entry of a page is rendered once to measure it before the
+# list is drawn, so a bigger first page is a slower first screen and a slower result while typing.
+PAGE = 25
 # A query that only picks one feed (as the feed picker writes it) has nothing to rank by: newest first.
 FEED_ONLY = re.compile(r'^\s*source:"[^"]*"\s*$')
 # What a failure in each worker group stopped, as the user would say it.
@@ -126,7 +128,22 @@ class MainScreen(Screen):
         self.query_one("#empty").display = False
         self.query_one("#index-status").display = False
         self.query_one(ArticleList).focus()
-        self.run_search("")
+        if self.library.lists_at_once():
+            self._first_page()
+        else:
+            self.run_search("")
+
+    def _first_page(self) -> None:
+        """The newest articles, read before the first frame rather than in a worker.
+
+        The one exception to "the index is read in workers": this is an indexed query on the catalog
+        for one page (~2 ms at 50,000 articles), and doing it here means the first frame already shows
+        the list instead of an empty one followed by a second full frame (~0.1 s sooner on screen).
+        """
+        self.query_text = ""
+        result = self.library.search("", limit=self.page_size, sort="date")
+        flags = self.library.flags([h.id for h in result.hits])
+        self._search_done(self.SearchDone(result, flags, 0, None, None, self._ticket("search")))
 
     # -- helpers -----------------------------------------------------------------------------------
     def _ticket(self, group: str) -> int:

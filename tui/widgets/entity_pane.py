@@ -99,12 +99,23 @@ class EntityPane(Vertical):
 
     def compose(self):
         yield Static(Text(""), id="entity-title", markup=False)
-        yield Sparkline([], id="entity-timeline")
         yield EntityList(id="entity-options")
 
     def on_mount(self) -> None:
-        self.query_one("#entity-timeline").display = False
         self._redraw()
+
+    def _timeline(self, show: bool) -> Sparkline | None:
+        """The entity's timeline, made the first time one is shown (not at start-up)."""
+        found = self.query("#entity-timeline")
+        if found:
+            spark = found.first(Sparkline)
+        elif show:
+            spark = Sparkline([], id="entity-timeline")
+            self.mount(spark, after="#entity-title")
+        else:
+            return None
+        spark.display = show
+        return spark
 
     @property
     def options(self) -> EntityList:
@@ -141,8 +152,7 @@ class EntityPane(Vertical):
 
     def _redraw(self) -> None:
         title = self.query_one("#entity-title", Static)
-        spark = self.query_one("#entity-timeline", Sparkline)
-        spark.display = False
+        self._timeline(False)
         self._by_key = {}
         options: list[Option] = []
         if self.mode == "article":
@@ -174,8 +184,7 @@ class EntityPane(Vertical):
                                        ("\nescape: back to the list", "dim")))
             series = timeline_series(self.detail.timeline)
             if len(series) > 1:
-                spark.data = series
-                spark.display = True
+                self._timeline(True).data = series
             elif not series:
                 options.append(Option(Text("No dated articles for a timeline.", style="dim"), disabled=True))
             options.append(_header(f"articles ({len(self.detail.articles)})"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.containers import Horizontal
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from ..render import safe
 
@@ -14,16 +14,22 @@ REFRESH_PHASES = {"feeds": "fetching feeds", "pages": "fetching article pages", 
 
 
 class IndexStatus(Horizontal):
-    def compose(self):
-        yield Static(Text(""), id="index-label", markup=False)
-        yield ProgressBar(total=None, show_eta=False, id="index-bar")
+    """Hidden until something is indexed: its label and progress bar are made then, not at start-up,
+    where most sessions never need them."""
+
+    def _parts(self):
+        from textual.widgets import ProgressBar
+
+        if not self.children:
+            self.mount(Static(Text(""), id="index-label", markup=False),
+                       ProgressBar(total=None, show_eta=False, id="index-bar"))
+        return self.query_one("#index-label", Static), self.query_one(ProgressBar)
 
     def update_event(self, event: dict) -> None:
         """Show one event from ``index_in_subprocess``: progress, waiting, done or error.
 
         Events with ``kind: refresh`` come from a feed refresh, whose ``path`` is the feed's name."""
-        label = self.query_one("#index-label", Static)
-        bar = self.query_one(ProgressBar)
+        label, bar = self._parts()
         kind = event.get("event")
         if event.get("kind") == "refresh" and kind in ("progress", "start"):
             total = event.get("total") or None
