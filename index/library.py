@@ -14,8 +14,8 @@ import os
 import shutil
 import threading
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -55,7 +55,6 @@ class Library:
         if readonly is None:
             readonly = not _writable(paths.home)
         self.readonly = readonly
-        self.aliases = build_aliases(self.settings.aliases)
         self._open_lock = threading.RLock()
         self._defer = defer_index and not repair
         self._store = self._searcher = None
@@ -68,6 +67,12 @@ class Library:
                 self.state.close()
                 raise
             self._discard_damaged(exc)
+
+    @cached_property
+    def aliases(self):
+        """The alias table (bundled and the user's), built when indexing or entity lookup first needs it:
+        reading it is ~10 ms that opening the reader does not need."""
+        return build_aliases(self.settings.aliases)
 
     def _discard_damaged(self, damage: IndexDamaged) -> None:
         """Throw a damaged index and catalog away so ``index --rebuild`` can start over from the sources.

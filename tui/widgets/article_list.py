@@ -133,7 +133,7 @@ class ArticleList(OptionList):
             if h.id == article_id:
                 self.replace_option_prompt_at_index(i, self._prompt(h))
 
-    def _prompt(self, hit: Hit) -> Table:
+    def _prompt(self, hit: Hit) -> Hanging:
         read, starred = self.flags.get(hit.id, (False, False))
         return entry(hit, read=read, starred=starred, searching=self.searching)
 
