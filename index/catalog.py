@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS entity_labels (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
+# Set once the schema below (and the listing columns) are in place, so opening skips the DDL.
+SCHEMA_VERSION = 2
 # What the article list shows, added to ``articles`` after the first release: catalogs made before it get
 # the columns on open and their rows filled from the index by ``Library.complete_listing``.
 LISTING_COLUMNS = (("title", "TEXT"), ("source", "TEXT"), ("path", "TEXT"), ("url", "TEXT"), ("words", "INTEGER"),
@@ -107,11 +109,14 @@ class Catalog:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, check_same_thread=False)
-                self.db.execute("PRAGMA journal_mode=WAL")
+                if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    self.db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
+                    self.db.executescript(SCHEMA)
+                    self._add_listing()
+                    self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    self.db.commit()
                 self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.executescript(SCHEMA)
-                self._add_listing()
-            self.db.execute("SELECT count(*) FROM articles").fetchone()
+            self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
         except sqlite3.DatabaseError as exc:
             if readonly and "unable to open" in str(exc):
                 raise

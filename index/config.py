@@ -8,7 +8,6 @@ test or a second library is fully self-contained; otherwise it lives in the plat
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +78,7 @@ class Settings:
         settings = cls()
         data: dict = {}
         if path.is_file():
+            import tomllib  # only when there is a config file to read
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -92,6 +92,27 @@ def test_an_older_catalog_lists_from_whoosh_until_indexing_fills_it_in(dated_lib
         assert _by_date(library.search("", limit=50).hits) == expected
 
 
+def test_a_catalog_from_before_the_list_columns_gets_them(dated_library):
+    """A catalog written by the first release: no list columns, no date index, schema version 0."""
+    home = dated_library.paths.home
+    expected = _by_date(dated_library.search("", limit=50).hits)
+    dated_library.close()
+    db = sqlite3.connect(home / "library" / "catalog.sqlite")
+    db.execute("DROP INDEX articles_by_date")
+    for column in ("title", "source", "path", "url", "words", "sortdate", "lead"):
+        db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    db.execute("DELETE FROM meta WHERE name='listing'")
+    db.execute("PRAGMA user_version=0")
+    db.commit()
+    db.close()
+    with Library.open(home) as library:
+        assert not library.catalog.listing_complete()
+        assert _by_date(library.search("", limit=50).hits) == expected
+        library.complete_listing()
+        assert library.catalog.listing_complete()
+        assert _by_date(library.search("", limit=50).hits) == expected
+
+
 def test_a_read_only_older_catalog_still_lists(dated_library):
     home = dated_library.paths.home
     expected = _by_date(dated_library.search("", limit=50).hits)

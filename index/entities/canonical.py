@@ -10,11 +10,9 @@ already knows (labels voted in other articles, full names seen before) comes in 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Collection, Iterable, Mapping, Protocol, Sequence
 
 from ..article import EntitySpan
@@ -138,6 +136,9 @@ def build_aliases(extra: Mapping[str, Sequence[str]] | None = None) -> AliasTabl
 
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, dict]:
+    import tomllib  # here, not at the top: the reader starts without the alias table
+    from importlib import resources
+
     text = resources.files(__package__).joinpath("aliases.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     return {"aliases": data.get("aliases", {}), "fragments": data.get("fragments", {}), "types": data.get("types", {})}

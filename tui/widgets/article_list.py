@@ -44,9 +44,17 @@ class Hanging:
     def __init__(self, marks: list[Text], body: Text) -> None:
         self.marks = marks
         self.body = body
+        self._drawn: tuple[int, list[Segment]] | None = None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(1, options.max_width - GUTTER)
+        # Drawn once per width: the option list renders each entry to count its lines, then again to
+        # show it; the segments do not depend on anything else.
+        if self._drawn is None or self._drawn[0] != options.max_width:
+            self._drawn = (options.max_width, list(self._draw(console, options.max_width)))
+        return self._drawn[1]
+
+    def _draw(self, console: Console, max_width: int):
+        width = max(1, max_width - GUTTER)
         blank = Text(" " * GUTTER)
         for i, line in enumerate(self.body.wrap(console, width, overflow="fold")):
             mark = self.marks[i] if i < len(self.marks) else blank
