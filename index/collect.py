@@ -71,12 +71,19 @@ def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
 
 
 def _best_scored(found: dict, offset: int, limit: int) -> list[tuple[float, int]]:
-    """(score, global docnum) of every document that can be on the page: scores at or above the
-    ``limit``-th best (ties at the edge are all kept; the caller breaks them by docnum)."""
-    if len(found) > limit:
-        edge = heapq.nlargest(limit, found.values())[-1]
-        return [(score, offset + doc) for doc, score in found.items() if score >= edge]
-    return [(score, offset + doc) for doc, score in found.items()]
+    """(score, global docnum) of the segment's documents that can be on the page: those above the
+    ``limit``-th best score, then as many of those at that score as fit, lowest docnum first."""
+    if len(found) <= limit:
+        return [(score, offset + doc) for doc, score in found.items()]
+    edge = heapq.nlargest(limit, found.values())[-1]
+    above = [(score, offset + doc) for doc, score in found.items() if score > edge]
+    ties = heapq.nsmallest(limit - len(above), [doc for doc, score in found.items() if score == edge])
+    return above + [(edge, offset + doc) for doc in ties]
+
+
+class _Word(wq.Term):
+    """A Term for a word the segment's own term list just gave a pattern (bytes from a prefix's or
+    wildcard's expansion, str from a fuzzy one): known to be there."""
 
 
 class _Segment:
@@ -96,7 +103,7 @@ class _Segment:
 
     def run(self, q):
         kind = type(q)
-        if kind is wq.Term:
+        if kind is wq.Term or kind is _Word:
             return self.term(q)
         if kind is wq.Or or kind is wq.DefaultOr:
             return self.union(q)
@@ -111,6 +118,8 @@ class _Segment:
             return self.and_maybe(q)
         if kind is wq.AndNot:
             return self.and_not(q)
+        if kind is wq.Not:
+            return self.inverse(q)
         if kind is _NullQuery:
             return self.empty()
         return self.whoosh(q)
@@ -143,7 +152,10 @@ class _Segment:
     def term(self, q):
         if q.minquality:
             return self.whoosh(q)
-        btext = self._existing(q.fieldname, q.text)
+        if type(q) is _Word:
+            btext = self.reader.schema[q.fieldname].to_bytes(q.text)
+        else:
+            btext = self._existing(q.fieldname, q.text)
         if btext is None:
             return self.empty()
         try:
@@ -224,11 +236,14 @@ class _Segment:
         if not words:
             return self.empty()
         if len(words) == 1:
-            return self.run(wq.Term(fieldname, words[0]))
-        return self.run(wq.Or([wq.Term(fieldname, w) for w in words], boost=q.boost))
+            return self.run(_Word(fieldname, words[0]))
+        return self.union(wq.Or([_Word(fieldname, w) for w in words], boost=q.boost), constant=q.constantscore)
 
     # -- combinations --------------------------------------------------------------------------------
-    def union(self, q):
+    def union(self, q, *, constant: bool = False):
+        """``Or``: Whoosh's tree of unions, or from ``Or.TOO_MANY_CLAUSES`` subqueries on (a short
+        prefix's thousands of words) the pre-scored array Whoosh switches to. ``constant``: the Or
+        stands for a constant-score pattern, where that array gives every document 1.0."""
         if q.scale:
             return self.whoosh(q)  # a coordination bonus (CoordMatcher)
         subs = q.subqueries
@@ -236,6 +251,8 @@ class _Segment:
             return self.empty()
         if len(subs) == 1:
             return self.run(subs[0])
+        if len(subs) >= wq.Or.TOO_MANY_CLAUSES:
+            return self._preloaded(subs, q.boost, constant)
         if not self.scored:
             out = set()
             for sub in subs:
@@ -244,6 +261,30 @@ class _Segment:
         reader = self.reader
         found = _weighted_tree(_add_union, [(sub.estimate_size(reader), self.run(sub)) for sub in subs])
         return _boosted(found, q.boost)
+
+    def _preloaded(self, subs, boost: float, constant: bool):
+        """``PreloadedOr`` (an ``ArrayUnionMatcher``): each subquery's scores times the boost added in
+        order into an array of zeros, documents whose sum is positive kept; unscored, every one 1."""
+        if not self.scored or constant:
+            found = self._ids_of(subs)
+            return dict.fromkeys(found, 1.0) if self.scored else found
+        sums: dict[int, float] = {}
+        get = sums.get
+        for sub in subs:
+            for d, score in self.run(sub).items():
+                sums[d] = get(d, 0.0) + score * boost
+        return {d: s for d, s in sums.items() if s > 0}
+
+    def _ids_of(self, subs) -> set:
+        """The documents of any of ``subs``, found without scores."""
+        scored, self.scored = self.scored, False
+        try:
+            found: set = set()
+            for sub in subs:
+                found |= self.run(sub)
+            return found
+        finally:
+            self.scored = scored
 
     def intersection(self, q):
         subs = q.subqueries
@@ -279,14 +320,20 @@ class _Segment:
         found = self.run(q.a)
         if not found:
             return found
-        scored, self.scored = self.scored, False
-        try:
-            excluded = self.run(q.b)
-        finally:
-            self.scored = scored
-        if not scored:
+        excluded = self._ids_of([q.b])
+        if not self.scored:
             return found - excluded
         return {d: s for d, s in found.items() if d not in excluded}
+
+
+    def inverse(self, q):
+        """``Not`` (an ``InverseMatcher``): the segment's live documents outside the subquery, each
+        scored 1.0, the matcher's weight."""
+        reader = self.reader
+        found = set(range(reader.doc_count_all())) - self._ids_of([q.query])
+        if reader.has_deletions():
+            found -= reader.deleted_docs_set
+        return dict.fromkeys(found, 1.0) if self.scored else found
 
 
 # Patterns whose ``matcher`` differs from ``MultiTerm.matcher`` only for the text that means "every

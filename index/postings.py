@@ -23,9 +23,8 @@ from itertools import accumulate
 from pickle import load, loads
 from weakref import WeakKeyDictionary
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PerDocReader, W3TermsReader, _lenfield
 from whoosh.columns import NumericColumn
-from whoosh.matching import FilterMatcher, ListMatcher
 from whoosh.reading import SegmentReader
 from whoosh.system import _INT_SIZE
 
@@ -45,18 +44,20 @@ class Postings:
 
 
 def read(reader, fieldname: str, btext: bytes, *, values: bool = False) -> Postings:
-    """The postings of an existing term of ``reader`` (a segment reader)."""
-    if not isinstance(reader, SegmentReader):
+    """The postings of an existing term of ``reader`` (a segment reader): what the matcher
+    ``reader.postings`` builds (``W3Codec.postings_reader``) hands out one at a time."""
+    if not isinstance(reader, SegmentReader) or type(reader._terms) is not W3TermsReader:
         raise Unsupported(type(reader).__name__)
-    m = reader.postings(fieldname, btext)
-    if isinstance(m, FilterMatcher):  # the segment has deletions; filtered below in one pass
-        m = m.child
-    if type(m) is W3LeafMatcher:
-        ids, weights, vals = _read_blocks(m, values)
-    elif type(m) is ListMatcher:  # postings inlined into the term's entry (a rare term)
-        ids, weights, vals = _read_inlined(m, values)
+    terms = reader._terms
+    info = terms.term_info(fieldname, btext)
+    if info.is_inlined():  # a rare term: its postings live in the term's entry (a ListMatcher's)
+        ids, weights, vals = _read_inlined(info.inlined_postings(), values)
     else:
-        raise Unsupported(type(m).__name__)
+        offset, _ = info.extent()
+        if terms._postfile.get(offset, 4) != WHOOSH3_HEADER_MAGIC:
+            raise Unsupported("posting list header")
+        fixedsize = reader.schema[fieldname].format.fixed_value_size()
+        ids, weights, vals = _read_blocks(terms._postfile, offset + 4, fixedsize, values)
     if reader.has_deletions():
         deleted = reader.deleted_docs_set
         keep = [i for i, d in enumerate(ids) if d not in deleted]
@@ -67,13 +68,20 @@ def read(reader, fieldname: str, btext: bytes, *, values: bool = False) -> Posti
     return Postings(ids, weights, vals)
 
 
-def _read_blocks(m: W3LeafMatcher, values: bool):
+def _read_inlined(postings: tuple, values: bool):
+    """``ListMatcher.weight``/``value`` over the inlined (ids, weights, values)."""
+    ids, weights, vals = postings
+    ids = list(ids)
+    out_weights = list(weights) if weights else [1.0] * len(ids)
+    out_values = None
+    if values:
+        out_values = list(vals) if vals else [""] * len(ids)
+    return ids, out_weights, out_values
+
+
+def _read_blocks(postfile, position: int, fixedsize, values: bool):
     """Every block of a term, read the way ``W3LeafMatcher._goto``/``_read_*`` read one: a length
     (negative for the last block), the pickled block info, then the pickled (ids, weights, values)."""
-    postfile = m._postfile
-    position = m._baseoffset
-    fixedsize = m._fixedsize
-    byteids = m._byteids
     ids: list[int] = []
     weights: list[float] = []
     vals: list | None = [] if values else None
@@ -88,7 +96,7 @@ def _read_blocks(m: W3LeafMatcher, values: bool):
         if compression:
             raw = zlib.decompress(raw)
         block_ids, block_weights, block_values = loads(raw) if values else _ids_and_weights(raw, count)
-        ids.extend(block_ids if byteids else accumulate(block_ids))  # accumulate == delta_decode
+        ids.extend(accumulate(block_ids))  # what delta_decode does
         if block_weights is None:
             weights.extend([1.0] * count)
         elif isinstance(block_weights, float):
@@ -131,20 +139,6 @@ def _ids_and_weights(raw: bytes, count: int) -> tuple:
                      or (type(pair[1]) is tuple and len(pair[1]) == count))):
             return pair[0], pair[1], None
     return loads(raw)
-
-
-def _read_inlined(m: ListMatcher, values: bool):
-    ids = list(m._ids)
-    if m._all_weights:
-        weights = [m._all_weights] * len(ids)
-    elif m._weights:
-        weights = list(m._weights)
-    else:
-        weights = [1.0] * len(ids)
-    vals = None
-    if values:
-        vals = list(m._values) if m._values else [b""] * len(ids)
-    return ids, weights, vals
 
 
 # -- columns, cached per segment reader --------------------------------------------------------------
