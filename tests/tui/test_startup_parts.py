@@ -58,3 +58,21 @@ async def test_the_footer_rebuilds_only_when_its_keys_change(reader_library):
         assert rebuilds
         key = next(k for k in footer.query("FooterKey") if k.action == "accept_correction")
         assert not key.disabled
+
+
+async def test_a_damaged_index_is_reported_once_the_list_is_up(reader_home):
+    """The reader opens the index after its first frame (the list comes from the catalog); a damaged
+    index is then said in words, with the fix, and the list stays readable."""
+    from newsreader.index.library import Library
+
+    for segment in (reader_home / "library" / "whoosh").glob("*.seg"):
+        segment.write_bytes(segment.read_bytes()[:64])
+    with Library.open(reader_home, defer_index=True) as library:
+        app = reader(library)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            from newsreader.tui.widgets.article_list import ArticleList
+
+            assert len(app.screen.query_one(ArticleList).hits) == 2
+            messages = [n.message for n in app._notifications]
+            assert any("damaged" in m and "newsreader index --rebuild" in m for m in messages), messages
