@@ -4,7 +4,8 @@ Both run in tmux panes of the same size on a private tmux server (``-L``) that i
 timing, so neither pays for the server. The clock starts when tmux is asked to open the pane and
 stops at the first ``capture-pane`` whose text contains the marker: the newest article's title for
 newsreader, the Static's text for the bare app. Polling costs a few milliseconds per look, the same
-for both. After the screen is up the process is left to settle (background workers finish loading
+for both. The CPU time the process had used when its marker was seen is read too: on a busy
+two-core machine wall time swings by tens of percent between launches, CPU time much less. After the screen is up the process is left to settle (background workers finish loading
 the list and the first article) and its VmHWM is read before ``q`` is sent: the reader's peak memory.
 """
 
@@ -17,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from procs import hwm_mb, rss_parts_mb
+from procs import cpu_seconds, hwm_mb, rss_parts_mb
 
 SOCKET = f"nrbench-{uuid.uuid4().hex[:8]}"
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
@@ -54,18 +55,19 @@ def measure(cmd: list[str], marker: str, *, timeout: float = 60.0, settle: float
     started = time.perf_counter()
     _tmux("new-session", "-d", "-s", name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), shell)
     pid = int(_tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
-    seconds = None
+    seconds = cpu = None
     screen = ""
     lowered = marker.lower()
     while time.perf_counter() - started < timeout:
         screen = _screen(name)
         if lowered in screen.lower():
             seconds = time.perf_counter() - started
+            cpu = cpu_seconds(pid)
             break
         if _tmux("display-message", "-p", "-t", name, "#{pane_dead}", check=False).strip() == "1":
             break
         time.sleep(0.005)
-    result: dict = {"seconds": seconds, "pid": pid}
+    result: dict = {"seconds": seconds, "cpu_seconds": cpu, "pid": pid}
     if seconds is None:
         result["error"] = "marker never appeared"
         result["screen"] = screen[-2000:]
@@ -133,6 +135,7 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
     title = newest_title(home)
     marker = marker_for(title)
     bare, ours, memory, bare_memory, errors, exits, parts = [], [], [], [], [], [], []
+    bare_cpu, ours_cpu = [], []
     start_server()
     try:
         measure([sys.executable, str(BARE_APP)], BARE_MARKER, settle=0.2)  # warm the file cache
@@ -140,12 +143,14 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
         for _ in range(repeats):
             b = measure([sys.executable, str(BARE_APP)], BARE_MARKER)
             r = measure([newsreader, "--home", str(home)], marker)
-            for m, into, mem in ((b, bare, bare_memory), (r, ours, memory)):
+            for m, into, mem, cpu in ((b, bare, bare_memory, bare_cpu), (r, ours, memory, ours_cpu)):
                 if m["seconds"] is None:
                     errors.append(m)
                     continue
                 into.append(m["seconds"])
                 mem.append(m["peak_rss_mb"])
+                if m["cpu_seconds"] is not None:
+                    cpu.append(m["cpu_seconds"])
             exits.append(r.get("exit_status"))
             parts.append(r.get("rss_parts_mb"))
     finally:
@@ -161,4 +166,10 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
             "reader_peak_mb": round(max(memory), 1), "bare_peak_mb": round(max(bare_memory), 1),
             "reader_rss_parts_mb": parts[-1],
         })
+    if bare_cpu and ours_cpu:
+        import statistics
+
+        out.update({"bare_cpu_p50_s": round(statistics.median(bare_cpu), 3),
+                    "reader_cpu_p50_s": round(statistics.median(ours_cpu), 3),
+                    "cpu_ratio_p50": round(statistics.median(ours_cpu) / statistics.median(bare_cpu), 2)})
     return out

@@ -62,6 +62,16 @@ def hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a live process has used so far (clock ticks: 10 ms resolution)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_parts_mb(pid: int) -> dict[str, float]:
     """Resident memory split into anonymous (the heap) and file-backed (mapped index files, code)."""
     out = {}

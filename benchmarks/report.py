@@ -86,12 +86,13 @@ def print_tables(out: dict) -> None:
         rows = []
         for name, f in screens.items():
             rows.append([name, f.get("bare_p50_s"), f.get("bare_p95_s"), f.get("reader_p50_s"), f.get("reader_p95_s"),
-                         f.get("ratio_p50"), f.get("reader_peak_mb"), f.get("bare_peak_mb"),
+                         f.get("ratio_p50"), f.get("bare_cpu_p50_s"), f.get("reader_cpu_p50_s"), f.get("cpu_ratio_p50"),
+                         f.get("reader_peak_mb"), f.get("bare_peak_mb"),
                          _ok(f.get("ratio_p50"), 1.5) + "/" + _ok(f.get("reader_peak_mb"), 250)
                          if "ratio_p50" in f else "harness: " + str(f.get("errors"))[:60]])
         print(table("Time to first screen in tmux (s) and peak memory (MB), reader vs a bare Textual app",
-                    ["library", "bare p50", "bare p95", "reader p50", "reader p95", "ratio", "reader MB", "bare MB",
-                     "met (<1.5x/<250MB)"], rows))
+                    ["library", "bare p50", "bare p95", "reader p50", "reader p95", "ratio", "bare CPU s", "reader CPU s",
+                     "CPU ratio", "reader MB", "bare MB", "met (<1.5x/<250MB)"], rows))
     typing = out.get("typing", {})
     if typing:
         rows = []

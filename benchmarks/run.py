@@ -138,7 +138,7 @@ def main() -> int:
     parser.add_argument("--large-size", type=int, default=50_000)
     parser.add_argument("--index-repeats", type=int, default=1, help="indexing runs (each ~1-2 min)")
     parser.add_argument("--repeats", type=int, default=7, help="repeats per search query")
-    parser.add_argument("--screen-repeats", type=int, default=5)
+    parser.add_argument("--screen-repeats", type=int, default=9)
     parser.add_argument("--skip-typing", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="measure the libraries left by the last run "
                         "instead of building them (indexing figures are then not measured)")
