@@ -1,4 +1,4 @@
-"""Command palette entries named by users and feeds: saved searches and feed filters.
+"""Command palette entries named by users and feeds: saved searches (run or forget) and feed filters.
 
 Textual's system-commands provider parses every title and help line as Content markup. Escaping is not
 enough there: ``textual.markup.escape`` leaves variables such as ``[$accent]`` live and doubles
@@ -29,14 +29,30 @@ def named_entries(app) -> list[Entry]:
     main = app.main
     if main is None:
         return []
+    saved = app.library.state.saved_searches()
     entries = [Entry(f"Saved search: {safe(name)}", safe(query),
                      lambda q=query: main.query_one("#search").set_query(q))
-               for name, query in app.library.state.saved_searches()]
+               for name, query in saved]
+    if not app.library.state.readonly:
+        entries += [Entry(f"Forget saved search: {safe(name)}", f"remove it from this list ({safe(query)})",
+                          lambda n=name: forget_search(app, n))
+                    for name, query in saved]
     entries += [Entry(f"Filter by feed: {safe(feed.name)}",
                       f"{feed.state} · {feed.articles} articles · {safe(feed.url)}",
                       lambda n=feed.name: main.filter_by_feed(n))
                 for feed in app.library.feeds()]
     return entries
+
+
+def forget_search(app, name: str) -> None:
+    from ..index.state import StateNotSaved
+
+    try:
+        app.library.state.delete_search(name)
+    except StateNotSaved as exc:
+        app.notify(str(exc), severity="error", markup=False)
+        return
+    app.notify(f"Forgot the saved search {safe(name)!r}.", markup=False)
 
 
 class NamedCommands(Provider):

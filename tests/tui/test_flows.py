@@ -491,3 +491,22 @@ async def test_open_url_only_hands_web_urls_to_the_browser(hostile_library, monk
             await pilot.press("o")
             await pilot.pause()
     assert opened == ["https://example.org/story"]
+
+
+async def test_a_saved_search_can_be_forgotten_from_the_palette(reader_library):
+    reader_library.state.save_search("towns", "town")
+    reader_library.state.save_search("[b]keep[/b]", "india")
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"forget saved search: towns")
+        for _ in range(300):
+            if "Forget saved search: towns" in screen_text(app):
+                break
+            await pilot.pause(0.02)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reader_library.state.saved_searches() == [("[b]keep[/b]", "india")]
+        assert any("Forgot the saved search 'towns'" in n.message for n in app._notifications)
