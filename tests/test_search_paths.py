@@ -206,7 +206,7 @@ QUERIES = [
     "market^3 OR economy", '("prime minister" OR blair) AND elect*', "date:2004", "market date:2005",
     "date:[2004-03-01 TO 2004-09-30] OR tele*", "nosuchword", "nosuchword*", "market AND nosuchword",
     "title:*", "source:wire", "id:a3", 'market "prime minister" ANDNOT economy', "market economy ANDMAYBE market",
-    "economy ANDNOT market",
+    "economy ANDNOT market", "*", "person:*", "org:* AND market",
 ]
 
 
