@@ -11,10 +11,18 @@ Scores are Whoosh's own, bit for bit: the same scorer on the same weight and len
 tree shape Whoosh's matchers add them (Huffman-like trees for Or/And, a balanced tree for a phrase's
 words). The order is Whoosh's: score descending then document number ascending, or the sort key
 descending then document number descending when sorted by date, so a page equals the head of
-``searcher.search(q, limit=None)``. Where Whoosh's Or picks a matcher by library size, this always
-computes what its ``DefaultOr`` (the tree of unions it uses above 5,000 documents) computes, so a
-prefix query ranks by BM25 at every size. Query types not listed in ``_Segment.run`` go through
-Whoosh's own matcher for that part of the tree.
+``searcher.search(q, limit=None)`` (tests/test_search_paths.py), with three differences:
+
+- Whoosh's Or picks its matcher by library size: below 5,000 documents a pre-scored array (where a
+  prefix's words all score 1.0), above it a tree of unions (where they add up their BM25 scores).
+  This always computes the tree, so a prefix ranks the same way at every size; only from
+  ``Or.TOO_MANY_CLAUSES`` subqueries on (a one-letter prefix) does it switch to the array, as Whoosh
+  does at every size.
+- Whoosh's NOT could return a deleted document, its ANDNOT a document of the excluded part (or
+  raise IndexError), its ANDMAYBE inside an AND drop the optional part's score; this has none of that.
+- ``*`` / ``field:*`` come from the field's length column instead of every word's postings.
+
+Query types not listed in ``_Segment.run`` go through Whoosh's own matcher for that part of the tree.
 """
 
 from __future__ import annotations
@@ -289,6 +297,7 @@ class _Segment:
             self.scored = scored
 
     def intersection(self, q):
+        """``And``: Whoosh's Huffman-like tree of intersections, weighted by minus each part's size."""
         subs = q.subqueries
         if not subs:
             return self.empty()
@@ -312,6 +321,7 @@ class _Segment:
         return _boosted(_weighted_tree(_add_intersection, pairs), q.boost)
 
     def and_maybe(self, q):
+        """``AndMaybe``: a's documents, plus b's score where b matches too."""
         found = self.run(q.a)
         if not self.scored or not found:
             return found
@@ -319,6 +329,7 @@ class _Segment:
         return {d: (s + maybe[d]) if d in maybe else s for d, s in found.items()}
 
     def and_not(self, q):
+        """``AndNot``: a's documents and scores, less every document of b."""
         found = self.run(q.a)
         if not found:
             return found
@@ -326,7 +337,6 @@ class _Segment:
         if not self.scored:
             return found - excluded
         return {d: s for d, s in found.items() if d not in excluded}
-
 
     def inverse(self, q):
         """``Not`` (an ``InverseMatcher``): the segment's live documents outside the subquery, each
@@ -336,7 +346,6 @@ class _Segment:
         if reader.has_deletions():
             found -= reader.deleted_docs_set
         return dict.fromkeys(found, 1.0) if self.scored else found
-
 
     def every(self, q):
         """``Every``: all live documents, or those with a word in the field. Whoosh finds the latter
