@@ -41,7 +41,7 @@ class Searcher:
                 # Whoosh's own collectors prune as the page fills and then miscount; collect.top scores
                 # every match over whole posting lists, so the count is exact (see collect.py).
                 found = collect.top(s, q, offset + limit if limit else 1, sortedby="sortdate" if by_date else None)
-            except Exception as exc:  # e.g. too many terms in a huge wildcard expansion
+            except Exception as exc:  # Whoosh's own matchers, for the parts collect.py leaves to them
                 return SearchResult(text, 0, (), error=f"The search failed: {exc}", sort=sort, offset=offset)
             total = found.total
             terms = _terms(q, s.reader(), found.expansions)
