@@ -167,7 +167,9 @@ def lengths(reader, fieldname: str) -> bytes:
             raise Unsupported(type(perdoc).__name__)
         doccount = reader.doc_count_all()
         creader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        found = bytes(doccount) if creader is None else bytes(_numeric_column(creader, doccount))
+        if creader is None:  # no document of the segment has the field: Whoosh then assumes length 1
+            raise Unsupported(f"no length column for {fieldname}")
+        found = bytes(_numeric_column(creader, doccount))
         cache[key] = found
     return found
 
