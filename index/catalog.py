@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from .article import Article
 from .entities.canonical import AliasTable, alias_list, display_name, _vote
-from .errors import IndexDamaged
+from .errors import IndexDamaged, LibraryBusy
 from .sqlite_in import chunked, select_in
 from .sqlite_ro import connect_readonly
 
@@ -109,18 +109,35 @@ class Catalog:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, check_same_thread=False)
-                if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    self.db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
-                    self.db.executescript(SCHEMA)
-                    self._add_listing()
-                    self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                    self.db.commit()
+                if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                    self._migrate()
                 self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LibraryBusy("another newsreader process is updating its catalog") from exc
             if readonly and "unable to open" in str(exc):
                 raise
             raise IndexDamaged(path, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            raise IndexDamaged(path, exc) from exc
+
+    def _migrate(self) -> None:
+        """Create the schema, or bring an older catalog up to date, in one transaction: a second process
+        opening the catalog at the same moment waits for it, then finds the work done."""
+        self.db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self._add_listing(commit=False)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
 
     @classmethod
     def in_memory(cls, path: Path) -> "Catalog":
@@ -135,7 +152,7 @@ class Catalog:
         catalog._add_listing()
         return catalog
 
-    def _add_listing(self) -> None:
+    def _add_listing(self, *, commit: bool = True) -> None:
         """Give a catalog from before the listing columns its columns; a new one is complete at once."""
         have = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
         for name, kind in LISTING_COLUMNS:
@@ -144,7 +161,8 @@ class Catalog:
         self.db.execute(LISTING_INDEX)
         if self.get_meta("listing") is None and not self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
             self.set_meta("listing", "1")
-        self.db.commit()
+        if commit:
+            self.db.commit()
 
     # -- files -------------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
@@ -250,11 +268,13 @@ class Catalog:
         return [_listing_row(r) for r in rows]
 
     def listing(self, ids: Iterable[str]) -> dict[str, ListingRow]:
+        """List rows by id (an entity's articles), without touching the search index."""
         with self._lock:
             rows = list(select_in(self.db, f"SELECT {_LISTING} FROM articles WHERE id IN ({{in}})", ids))
         return {r[0]: _listing_row(r) for r in rows}
 
     def ids_without_listing(self) -> list[str]:
+        """Articles recorded before the catalog kept list rows: what ``Library.complete_listing`` fills."""
         with self._lock:
             return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE title IS NULL")]
 

@@ -122,32 +122,49 @@ class Library:
         self._searcher = Searcher(store)
         self._store = store
 
+    def _engine(self):
+        """(store, searcher), opened (and Whoosh imported) on first use; read together under the lock so
+        a ``reopen()`` on another thread never hands out one without the other."""
+        with self._open_lock:
+            if self._store is None:
+                self._open_store()
+            return self._store, self._searcher
+
     @property
     def store(self):
-        """The Whoosh index, opened (and Whoosh imported) on first use."""
-        store = self._store
-        if store is None:
-            with self._open_lock:
-                if self._store is None:
-                    self._open_store()
-                store = self._store
-        return store
+        return self._engine()[0]
 
     @property
     def searcher(self):
-        self.store
-        return self._searcher
+        return self._engine()[1]
 
     def warm(self) -> None:
         """Open the index now (from a worker), so the first search or article does not pay for it."""
-        with self.store.searcher() as s:
-            self._searcher.parser(s.schema)
+        store, searcher = self._engine()
+        with store.searcher() as s:
+            searcher.parser(s.schema)
 
     def _open_catalog(self) -> None:
         if self.readonly and not self.paths.catalog_file.exists():
             self.catalog = Catalog.in_memory(self.paths.catalog_file)
+            self._catalog_file = None
         else:
             self.catalog = Catalog(self.paths.catalog_file, readonly=self.readonly)
+            self._catalog_file = _identity(self.paths.catalog_file)
+
+    def _listing_catalog(self) -> Catalog | None:
+        """The catalog, if it can give the newest articles; reopened first when another process has
+        rebuilt the library since it was opened (the open connection would go on reading the deleted
+        file: the list would show articles that no longer exist). The search index follows rebuilds
+        the same way (``Store.searcher``)."""
+        now = _identity(self.paths.catalog_file)
+        if now is not None and self._catalog_file is not None and now != self._catalog_file:
+            try:
+                self.reopen()
+            except (IndexDamaged, LibraryBusy, OSError):
+                return None  # mid-rebuild: Whoosh answers (or says it is busy) until it is whole
+        catalog = self.catalog
+        return catalog if catalog.listing_complete() else None
 
     # -- state of the library ----------------------------------------------------------------------
     @property
@@ -296,34 +313,37 @@ class Library:
         here: a call on another thread may be using them, and they close when it drops them.
         """
         with self._open_lock:
-            old = (self._store, self.catalog, self._searcher)
+            old = (self._store, self.catalog, self._searcher, self._catalog_file)
             try:
                 self._open_engine()
             except BaseException:
-                self._store, self.catalog, self._searcher = old
+                self._store, self.catalog, self._searcher, self._catalog_file = old
                 raise
 
     # -- reading -----------------------------------------------------------------------------------
     def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
         """Never raises for a bad query, nor while another process rebuilds the library: the result
         carries ``error`` instead. No query lists the library newest first, from the catalog."""
-        if not query.strip() and self.catalog.listing_complete():
-            return self._newest(query, limit, offset, sort)
-        if not self.store.exists:
-            return SearchResult(query, 0, (), sort=sort)
+        catalog = self._listing_catalog() if not query.strip() else None
+        if catalog is not None:
+            return self._newest(catalog, query, limit, offset, sort)
         try:
-            return self.searcher.search(query, limit=limit, offset=offset, sort=sort)
+            store, searcher = self._engine()
+            if not store.exists:
+                return SearchResult(query, 0, (), sort=sort)
+            return searcher.search(query, limit=limit, offset=offset, sort=sort)
         except (LibraryBusy, IndexDamaged) as exc:
             return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
 
     def lists_at_once(self) -> bool:
         """Whether the newest articles come from the catalog (an indexed query of a few ms, any size)."""
-        return self.catalog.listing_complete()
+        return self._listing_catalog() is not None
 
-    def _newest(self, query: str, limit: int, offset: int, sort: str) -> SearchResult:
+    @staticmethod
+    def _newest(catalog: Catalog, query: str, limit: int, offset: int, sort: str) -> SearchResult:
         limit, offset = max(0, int(limit)), max(0, int(offset))
-        rows = self.catalog.newest(limit, offset) if limit else []
-        return SearchResult(query, self.catalog.count_articles(), tuple(_listed(r) for r in rows), sort=sort,
+        rows = catalog.newest(limit, offset) if limit else []
+        return SearchResult(query, catalog.count_articles(), tuple(_listed(r) for r in rows), sort=sort,
                             offset=offset)
 
     def article(self, article_id: str) -> ArticleView:
@@ -397,8 +417,9 @@ class Library:
 
     def _hits(self, ids: list[str]) -> list[Hit]:
         """List entries for ``ids`` (those still in the library), from the catalog when it has them."""
-        if self.catalog.listing_complete():
-            rows = self.catalog.listing(ids)
+        catalog = self._listing_catalog()
+        if catalog is not None:
+            rows = catalog.listing(ids)
             return [_listed(rows[i]) for i in ids if i in rows]
         from .search import hit_from_fields
 
@@ -593,3 +614,11 @@ class Library:
 def _listed(row: ListingRow) -> Hit:
     return Hit(row.id, row.title, row.source, row.published, row.path, row.url, 0.0, row.lead, (), (), row.words,
                row.sortdate)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino

@@ -146,3 +146,27 @@ def test_the_first_screen_needs_no_whoosh(seeds_home):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]  # and the index opens as soon as an article is wanted
+
+
+def test_the_list_follows_a_rebuild_by_another_process(dated_library, tmp_path):
+    """Another process replaced the library folder: the list must show the new library, not the deleted
+    catalog the open connection still reads."""
+    import shutil
+
+    home = dated_library.paths.home
+    dated_library.close()
+    other = tmp_path / "other-src"
+    other.mkdir()
+    (other / "one.jsonl").write_text(json.dumps({"title": "The only story now", "text": "Fresh text. " * 20,
+                                                 "url": "https://example.org/new", "date": "2022-05-05"}))
+    with Library.open(tmp_path / "other-home") as builder:
+        builder.sync([other])
+    with Library.open(home, defer_index=True) as reader:
+        assert reader.search("").total == len(DATES)
+        shutil.rmtree(home / "library")
+        shutil.copytree(tmp_path / "other-home" / "library", home / "library")
+        assert reader.lists_at_once()
+        result = reader.search("")
+        assert result.total == 1 and result.hits[0].title == "The only story now"
+        assert reader.article(result.hits[0].id).title == "The only story now"
+        assert reader.search("fresh").total == 1

@@ -311,7 +311,7 @@ def build_parser(*, every_command: bool = True) -> argparse.ArgumentParser:
 
 
 # Commands that live in their own modules, which register them on import; only the module a command
-# needs is imported, so opening the reader does not pay for the feed commands (tests/test_cli.py
+# needs is imported, so opening the reader does not pay for the feed commands (tests/test_imports.py
 # checks this table against what the modules register).
 PLUGINS = {"feed": "feeds_cli", "refresh": "feeds_cli"}
 

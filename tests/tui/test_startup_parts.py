@@ -76,3 +76,17 @@ async def test_a_damaged_index_is_reported_once_the_list_is_up(reader_home):
             assert len(app.screen.query_one(ArticleList).hits) == 2
             messages = [n.message for n in app._notifications]
             assert any("damaged" in m and "newsreader index --rebuild" in m for m in messages), messages
+
+
+async def test_a_tall_terminal_is_filled_with_pages(reader_library, monkeypatch):
+    """Pages of one entry never reach the bottom of the screen: the list asks for more until it does
+    (or the library is all listed), without a key pressed."""
+    from newsreader.tui.widgets.article_list import ArticleList
+
+    monkeypatch.setattr("newsreader.tui.screens.main.PAGE", 1)
+    app = reader(reader_library)
+    async with app.run_test(size=(130, 60)) as pilot:
+        for _ in range(3):
+            await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        assert articles.total == 2 and len(articles.hits) == 2

@@ -126,6 +126,7 @@ class ArticleList(OptionList):
         if self.hits:
             self.highlighted = ids.index(keep) if keep in ids else 0
             self.scroll_to_highlight()
+        self.call_after_refresh(self._fill)
 
     def extend(self, hits: list[Hit], flags: dict[str, tuple[bool, bool]]) -> None:
         known = {h.id for h in self.hits}
@@ -134,6 +135,13 @@ class ArticleList(OptionList):
         self.hits.extend(new)
         self.add_options(self._option(h) for h in new)
         self._asked_for = None
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        """A page that does not reach the bottom of a tall terminal cannot be scrolled to its end, so
+        nothing would ask for the next one: ask now."""
+        if self.is_mounted and not self.max_scroll_y:
+            self._want_more()
 
     def set_flags(self, article_id: str, read: bool, starred: bool) -> None:
         self.flags[article_id] = (read, starred)
