@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -50,6 +49,8 @@ class Article:
     @property
     def content_hash(self) -> str:
         """What decides 'changed': the text and metadata a reader would see, not the file's bytes."""
+        import hashlib
+
         h = hashlib.sha256()
         for part in (self.title, self.body, self.source, self.url,
                      self.published.isoformat() if self.published else ""):
@@ -63,6 +64,8 @@ class Article:
 
 def stable_id(*parts: str) -> str:
     """An id that stays the same for the same source across runs and machines."""
+    import hashlib
+
     h = hashlib.sha1()
     for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))

@@ -8,7 +8,6 @@ imported). It is derived data: ``index --rebuild`` throws it away with the Whoos
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import Counter, defaultdict
@@ -306,7 +305,7 @@ class Catalog:
                     label = _vote(entry["labels"].elements())
                     name = display_name(key, entry["surfaces"], aliases)
                     out.append((key, name, label, len(entry["articles"]), sum(entry["surfaces"].values()),
-                                json.dumps(alias_list(name, entry["surfaces"])), int(label in noise)))
+                                _json().dumps(alias_list(name, entry["surfaces"])), int(label in noise)))
                 self.db.executemany("INSERT INTO entity_stats VALUES (?,?,?,?,?,?,?)", out)
 
     # -- what indexing asks (entities.canonical.Knowledge) -------------------------------------------
@@ -349,14 +348,14 @@ class Catalog:
         sql += " ORDER BY articles DESC, mentions DESC, name LIMIT ?"
         with self._lock:
             rows = self.db.execute(sql, (*args, limit)).fetchall()
-        return [EntityRow(k, n, lab, a, m, tuple(json.loads(al))) for k, n, lab, a, m, al in rows]
+        return [EntityRow(k, n, lab, a, m, tuple(_json().loads(al))) for k, n, lab, a, m, al in rows]
 
     def entity(self, key: str) -> EntityRow | None:
         with self._lock:
             row = self.db.execute(
                 "SELECT key, name, label, articles, mentions, aliases FROM entity_stats WHERE key=?", (key,)
             ).fetchone()
-        return EntityRow(*row[:5], tuple(json.loads(row[5]))) if row else None
+        return EntityRow(*row[:5], tuple(_json().loads(row[5]))) if row else None
 
     def find_entity_keys(self, name: str, normalised: Sequence[str]) -> list[str]:
         """Keys whose key, display name or any surface form matches; best-known first."""
@@ -397,7 +396,7 @@ class Catalog:
                     GROUP BY s.key ORDER BY shared DESC, together DESC, s.articles DESC, s.name LIMIT ?""",
                 (key, key, limit),
             ).fetchall()
-        return [(EntityRow(*r[:5], tuple(json.loads(r[5]))), r[6]) for r in rows]
+        return [(EntityRow(*r[:5], tuple(_json().loads(r[5]))), r[6]) for r in rows]
 
     def articles_sharing(self, keys, exclude: str = "") -> list[tuple[str, str, int]]:
         """(article id, key, mentions) for every other article that mentions one of ``keys``."""
@@ -440,6 +439,13 @@ class Catalog:
 
 
 _LISTING = "id, title, source, path, url, words, published, sortdate, lead"
+
+
+def _json():
+    """json, imported when entity rows are first read or written (not while the reader starts)."""
+    import json
+
+    return json
 
 
 def _when(text: str | None) -> datetime | None:

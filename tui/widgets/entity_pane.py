@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import OptionList, Sparkline, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...index.models import ArticleEntity, EntityDetail, EntitySummary
 from ..keys import bindings
 from ..render import ENTITY_STYLES, LABEL_NAMES, safe
+
+if TYPE_CHECKING:
+    from textual.widgets import Sparkline
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("people", ("PERSON",)), ("organisations", ("ORG",)), ("places", ("GPE", "LOC", "FAC")),
@@ -106,6 +110,8 @@ class EntityPane(Vertical):
 
     def _timeline(self, show: bool) -> Sparkline | None:
         """The entity's timeline, made the first time one is shown (not at start-up)."""
+        from textual.widgets import Sparkline  # with its renderable and statistics: not needed at start
+
         found = self.query("#entity-timeline")
         if found:
             spark = found.first(Sparkline)
