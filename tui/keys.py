@@ -21,9 +21,10 @@ class Key:
     scope: str = "app"
     show: bool = True
     help: str = ""
+    priority: bool = False
 
     def binding(self) -> Binding:
-        return Binding(self.keys, self.action, self.description, show=self.show, id=self.id)
+        return Binding(self.keys, self.action, self.description, show=self.show, id=self.id, priority=self.priority)
 
 
 KEYS: tuple[Key, ...] = (
@@ -41,7 +42,9 @@ KEYS: tuple[Key, ...] = (
     Key("next_pane", "tab", "app.focus_next", "Next pane", show=False, help="cycle panes forwards"),
     Key("previous_pane", "shift+tab", "app.focus_previous", "Previous pane", show=False,
         help="cycle panes backwards"),
-    Key("search", "slash", "focus_search", "Search", help="type a search (as you type, debounced)"),
+    # Priority: the app acts on it as the key arrives, so the keys typed right after it (one burst from the
+    # terminal) already go to the search bar; inside the bar the screen turns it off and "/" is typed.
+    Key("search", "slash", "focus_search", "Search", help="type a search (as you type, debounced)", priority=True),
     Key("escape", "escape", "escape", "Back", show=False,
         help="leave the search bar; else clear the search or entity filter"),
     Key("accept_correction", "ctrl+y", "accept_correction", "Did you mean", show=True,

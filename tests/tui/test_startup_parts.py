@@ -90,3 +90,24 @@ async def test_a_tall_terminal_is_filled_with_pages(reader_library, monkeypatch)
             await settle(pilot)
         articles = app.screen.query_one(ArticleList)
         assert articles.total == 2 and len(articles.hits) == 2
+
+
+async def test_slash_and_a_word_typed_in_one_burst_all_go_to_the_search_bar(reader_library):
+    """A terminal delivers "/esper" typed quickly as one read: every key after the slash is the query,
+    none of them a command (e, s and r would open entities, star and related)."""
+    from textual import events
+
+    from newsreader.tui.widgets.search_bar import SearchBar
+
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in [("slash", "/")] + [(c, c) for c in "esper"]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # as the terminal driver does: no waiting between keys
+        await settle(pilot, 0.4)
+        assert app.screen.query_one(SearchBar).value == "esper"
+        assert reader_library.state.starred_ids() == []
+        await pilot.press("slash", "x")  # inside the bar a slash is just typed
+        assert app.screen.query_one(SearchBar).value == "esper/x"

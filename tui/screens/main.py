@@ -388,6 +388,8 @@ class MainScreen(Screen):
 
     # -- actions (every one is a Binding in keys.py) -----------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_search":
+            return not (self.is_mounted and self.query_one(SearchBar).input.has_focus)
         if action == "accept_correction":
             return bool(self.is_mounted and self.query_one(SearchBar).correction)
         if action in ("next_hit", "previous_hit"):
@@ -395,7 +397,9 @@ class MainScreen(Screen):
         return True
 
     def action_focus_search(self) -> None:
-        self.query_one(SearchBar).input.focus()
+        # At once, not with ``focus()`` (which waits for the message queue): "/esper" typed in one burst
+        # would otherwise send "esper" to the list as keys (e, s, r: entities, star, related).
+        self.set_focus(self.query_one(SearchBar).input)
 
     def action_escape(self) -> None:
         bar = self.query_one(SearchBar)
