@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from cli_helpers import run
 from feeds_server import FeedServer, rss
 from newsreader.tui.cli import main
 
@@ -28,12 +29,6 @@ def server():
     ]), etag='"a"')
     yield s
     s.close()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_add_list_refresh_remove(server, tmp_path, capsys):

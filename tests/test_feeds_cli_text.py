@@ -13,9 +13,9 @@ import io
 import pytest
 from rich.console import Console
 
-from feeds_server import FeedServer, rss
+from cli_helpers import run
+from feeds_server import FeedServer
 from newsreader.index.refresh import RefreshProgress
-from newsreader.tui.cli import main
 from newsreader.tui.feeds_cli import RefreshBar
 
 HOSTILE_NAME = "Evil\x1b]0;pwned\x07 \x1b[31mred\x9b1m [bold]loud[/bold] [/x]"
@@ -34,12 +34,6 @@ def server():
     s = FeedServer()
     yield s
     s.close()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_inert(text: str) -> None:
