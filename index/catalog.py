@@ -131,7 +131,7 @@ class Catalog:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         self.db.execute(statement)
-                self._add_listing(commit=False)
+                self._add_listing()
                 self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.db.commit()
         except BaseException:
@@ -147,11 +147,10 @@ class Catalog:
         catalog.readonly = True
         catalog._lock = threading.RLock()
         catalog.db = sqlite3.connect(":memory:", check_same_thread=False)
-        catalog.db.executescript(SCHEMA)
-        catalog._add_listing()
+        catalog._migrate()
         return catalog
 
-    def _add_listing(self, *, commit: bool = True) -> None:
+    def _add_listing(self) -> None:
         """Give a catalog from before the listing columns its columns; a new one is complete at once."""
         have = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
         for name, kind in LISTING_COLUMNS:
@@ -160,8 +159,6 @@ class Catalog:
         self.db.execute(LISTING_INDEX)
         if self.get_meta("listing") is None and not self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
             self.set_meta("listing", "1")
-        if commit:
-            self.db.commit()
 
     # -- files -------------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
