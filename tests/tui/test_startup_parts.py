@@ -1,5 +1,5 @@
 """The parts made lighter for the first screen still do their job: list entries hang beside their
-marks, and the footer follows the keys that apply while skipping rebuilds that would change nothing."""
+marks, and the one-line footer shows the keys that apply, in the first frame, and presses them on a click."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.console import Console
 
 from newsreader.index.models import Hit
-from newsreader.tui.widgets.article_list import STAR, UNREAD, entry
+from newsreader.tui.widgets.article_list import STAR, UNREAD, ArticleList, entry
 from newsreader.tui.widgets.footer import KeyFooter
 
 from .conftest import reader, settle
@@ -36,28 +36,43 @@ def test_a_long_title_wraps_beside_the_marks():
     assert not read[0].startswith(UNREAD) and not read[1].startswith(STAR)
 
 
-async def test_the_footer_rebuilds_only_when_its_keys_change(reader_library):
+def _footer_text(app) -> str:
+    return app.screen.query_one(KeyFooter).render().plain
+
+
+async def test_the_footer_is_drawn_with_the_first_frame_and_follows_the_keys(reader_library):
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # one frame: no worker has run, no bindings update has been sent yet
+        text = _footer_text(app)
+        for shown in ("/ Search", "e Entities", "? Help", "q Quit", "^p palette"):
+            assert shown in text, text
+        assert "Did you mean" not in text  # only while a correction is offered
+        await search(pilot, "espr")
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        assert any(k.description == "Did you mean" for k in footer._shown[0])  # redrawn, not just drawable
+        assert "^y Did you mean" in _footer_text(app)
+
+
+async def test_clicking_a_key_in_the_footer_presses_it(reader_library):
+    from newsreader.tui.screens.help import HelpScreen
+
     app = reader(reader_library)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        footer = app.screen.query_one(KeyFooter)
-        rebuilds = []
-        original = footer.recompose
-
-        async def counted():
-            rebuilds.append(1)
-            await original()
-
-        footer.recompose = counted
-        for _ in range(2):  # list -> article -> entities: the shown keys stay the same
-            await pilot.press("tab")
-            await settle(pilot)
-        assert rebuilds == []
-        await search(pilot, "espr")  # a correction is offered: its key becomes usable
+        text = _footer_text(app)
+        await pilot.click(KeyFooter, offset=(text.index("? Help") + 1, 0))
         await settle(pilot)
-        assert rebuilds
-        key = next(k for k in footer.query("FooterKey") if k.action == "accept_correction")
-        assert not key.disabled
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_palette_key_gives_way_on_a_narrow_terminal(reader_library):
+    app = reader(reader_library)
+    async with app.run_test(size=(70, 30)) as pilot:
+        await settle(pilot)
+        text = _footer_text(app)
+        assert "q Quit" in text and "palette" not in text, text
 
 
 async def test_a_damaged_index_is_reported_once_the_list_is_up(reader_home):
@@ -111,3 +126,17 @@ async def test_slash_and_a_word_typed_in_one_burst_all_go_to_the_search_bar(read
         assert reader_library.state.starred_ids() == []
         await pilot.press("slash", "x")  # inside the bar a slash is just typed
         assert app.screen.query_one(SearchBar).value == "esper/x"
+
+
+async def test_the_key_under_the_mouse_is_highlighted(reader_library):
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        text = _footer_text(app)
+        await pilot.hover(KeyFooter, offset=(text.index("q Quit") + 1, 0))
+        await settle(pilot)
+        assert footer._spans[footer.hovered][2].description == "Quit"
+        await pilot.hover(ArticleList)
+        await settle(pilot)
+        assert footer.hovered is None
