@@ -2,8 +2,9 @@
 
 Both run in tmux panes of the same size on a private tmux server (``-L``) that is started before
 timing, so neither pays for the server. The clock starts when tmux is asked to open the pane and
-stops at the first ``capture-pane`` whose text contains the marker: the newest article's title for
-newsreader, the Static's text for the bare app. Polling costs a few milliseconds per look, the same
+stops at the first ``capture-pane`` whose text contains the marker: for newsreader the newest article's
+title and the footer's help key (a screen is usable once its keys are shown, not only its list), for the
+bare app the Static's text. Polling costs a few milliseconds per look, the same
 for both. The CPU time the process had used when its marker was seen is read too: on a busy
 two-core machine wall time swings by tens of percent between launches, CPU time much less. After the screen is up the process is left to settle (background workers finish loading
 the list and the first article) and its VmHWM is read before ``q`` is sent: the reader's peak memory.
@@ -24,6 +25,7 @@ SOCKET = f"nrbench-{uuid.uuid4().hex[:8]}"
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 BARE_MARKER = "bare textual app ready"
 SIZE = (120, 40)
+READER_KEYS = "? Help"  # in the footer only
 
 
 def _tmux(*args: str, check: bool = True) -> str:
@@ -46,9 +48,10 @@ def _screen(target: str) -> str:
     return _tmux("capture-pane", "-p", "-t", target, check=False)
 
 
-def measure(cmd: list[str], marker: str, *, timeout: float = 60.0, settle: float = 2.0,
+def measure(cmd: list[str], marker: str | tuple[str, ...], *, timeout: float = 60.0, settle: float = 2.0,
             env: dict[str, str] | None = None) -> dict:
-    """Seconds until ``marker`` is on screen, the process's peak memory, and whether it quit cleanly on q."""
+    """Seconds until ``marker`` (every one of them, if several) is on screen, the process's peak memory,
+    and whether it quit cleanly on q."""
     name = f"m{uuid.uuid4().hex[:6]}"
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
     shell = f"{'export ' + exports + ';' if exports else ''} exec {shlex.join(cmd)}"
@@ -57,10 +60,10 @@ def measure(cmd: list[str], marker: str, *, timeout: float = 60.0, settle: float
     pid = int(_tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
     seconds = cpu = None
     screen = ""
-    lowered = marker.lower()
+    wanted = [m.lower() for m in ((marker,) if isinstance(marker, str) else marker)]
     while time.perf_counter() - started < timeout:
-        screen = _screen(name)
-        if lowered in screen.lower():
+        screen = _screen(name).lower()
+        if all(m in screen for m in wanted):
             seconds = time.perf_counter() - started
             cpu = cpu_seconds(pid)
             break
@@ -81,9 +84,13 @@ def measure(cmd: list[str], marker: str, *, timeout: float = 60.0, settle: float
     status = None
     while time.perf_counter() < deadline:
         if _tmux("display-message", "-p", "-t", name, "#{pane_dead}", check=False).strip() == "1":
-            time.sleep(0.05)  # tmux fills in the status a moment after marking the pane dead
-            code = _tmux("display-message", "-p", "-t", name, "#{pane_dead_status}").strip()
-            signal = _tmux("display-message", "-p", "-t", name, "#{pane_dead_signal}").strip()
+            code = signal = ""
+            for _ in range(50):  # tmux fills in the status a moment after marking the pane dead
+                time.sleep(0.02)
+                code = _tmux("display-message", "-p", "-t", name, "#{pane_dead_status}").strip()
+                signal = _tmux("display-message", "-p", "-t", name, "#{pane_dead_signal}").strip()
+                if code or signal:
+                    break
             status = int(code) if code else f"signal {signal}" if signal else "unknown"
             break
         time.sleep(0.02)
@@ -133,7 +140,7 @@ def compare(home: Path, *, repeats: int, newsreader: str) -> dict:
 
     compile_package()
     title = newest_title(home)
-    marker = marker_for(title)
+    marker = (marker_for(title), READER_KEYS)
     bare, ours, memory, bare_memory, errors, exits, parts = [], [], [], [], [], [], []
     bare_cpu, ours_cpu = [], []
     start_server()
