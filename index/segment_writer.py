@@ -21,9 +21,11 @@ against whoosh-reloaded 2.7.5, pinned in pyproject.toml; ``Store`` uses the stoc
 
 from __future__ import annotations
 
+import re
 import zlib
 from array import array
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from hashlib import md5
 from itertools import groupby
 from pickle import dumps
@@ -33,10 +35,11 @@ from typing import Callable, Iterable, Iterator
 import whoosh
 from whoosh import formats
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 SUPPORTED_WHOOSH = (2, 7, 5)
@@ -47,6 +50,8 @@ HOLD_POSTINGS = 1_000_000
 _pack_terminfo = W3TermInfo._struct.pack
 _pack_key_value_lengths = Struct("!ii").pack  # filetables' record header
 _BLOCK_MAGIC = b"W3Bl"
+_DEFAULT_WORDS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", default_pattern.flags)  # Whoosh's, group not captured
+_WORD_CACHE = 200_000  # words remembered per field (what the stemmer made of them), then forgotten
 _WRITE_EVERY = 1 << 16  # bytes buffered before a write to the postings or terms file
 
 
@@ -58,15 +63,41 @@ def supported() -> bool:
 class _Analysis:
     """A text field's analyzer unrolled: what its tokenizer matches and what its filters do."""
 
-    finditer: Callable
+    tokens: Callable[[str], list[str]]  # the tokenizer's matches, in order, not yet lowercased
     stops: frozenset | None  # None: no StopFilter
     minsize: int
     maxsize: int | None
-    stem: Callable | None  # the StemFilter's own cached stem function
+    stem: Callable | None  # the StemFilter's own stem function
     ignore: frozenset
     positions: bool  # Positions format, else Frequency
     boost: float  # the format's field_boost
     scorable: bool
+    words: dict = field(default_factory=dict)  # lowercased token -> indexed word, None when stopped
+
+    @property
+    def filtered(self) -> bool:
+        return self.stops is not None or self.stem is not None
+
+    def word(self, text: str) -> str | None:
+        """What the StopFilter and StemFilter make of a lowercased token (None: dropped)."""
+        if self.stops is not None:
+            n = len(text)
+            if n < self.minsize or (self.maxsize is not None and n > self.maxsize) or text in self.stops:
+                return None
+        if self.stem is not None and text not in self.ignore:
+            return self.stem(text)
+        return text
+
+
+def _tokenizer(expression) -> Callable[[str], list[str]]:
+    """``expression.finditer`` as a list of whole matches; ``findall`` gives them directly (and faster)
+    when the pattern has no groups, so Whoosh's default pattern gets a copy with its group non-capturing."""
+    if expression.pattern == default_pattern.pattern and expression.flags == default_pattern.flags:
+        return _DEFAULT_WORDS.findall
+    if expression.groups == 0:
+        return expression.findall
+    finditer = expression.finditer
+    return lambda value: [m.group(0) for m in finditer(value)]
 
 
 def _analysis_for(field) -> _Analysis | None:
@@ -84,59 +115,82 @@ def _analysis_for(field) -> _Analysis | None:
     stem = rest.pop(0) if rest and type(rest[0]) is StemFilter else None
     if rest or (stop is not None and not stop.renumber):
         return None
-    return _Analysis(items[0].expression.finditer, stop.stops if stop else None, stop.min if stop else 0,
+    return _Analysis(_tokenizer(items[0].expression), stop.stops if stop else None, stop.min if stop else 0,
                      stop.max if stop else None, stem._stem if stem else None,
                      stem.ignore if stem else frozenset(), type(fmt) is formats.Positions, fmt.field_boost,
                      bool(field.scorable))
 
 
+def _words(a: _Analysis, value: str) -> Iterator[str | None]:
+    """The analyzer's output for each token of ``value``: the indexed word, or None for a dropped token."""
+    tokens = map(str.lower, a.tokens(value))
+    if not a.filtered:
+        return tokens
+    cache, word_of = a.words, a.word
+    if len(cache) > _WORD_CACHE:
+        cache.clear()
+
+    def words() -> Iterator[str | None]:
+        for text in tokens:
+            word = cache.get(text, _UNSEEN)
+            if word is _UNSEEN:
+                word = cache[text] = word_of(text)
+            yield word
+
+    return words()
+
+
+_UNSEEN = object()
+
+
 def _positions(a: _Analysis, value: str) -> dict[str, list[int]]:
-    """Word -> positions, numbered as the analyzer numbers them (stop words dropped, the rest renumbered)."""
+    """Word -> positions, numbered as the analyzer numbers them: a StopFilter drops stop words and
+    renumbers what follows the first word it keeps."""
     out: dict[str, list[int]] = {}
-    stops, minsize, maxsize, stem, ignore = a.stops, a.minsize, a.maxsize, a.stem, a.ignore
+    renumber = a.stops is not None
     pos = None
-    for raw, match in enumerate(a.finditer(value)):
-        text = match.group(0).lower()
-        if stops is not None:
-            n = len(text)
-            if n < minsize or (maxsize is not None and n > maxsize) or text in stops:
-                continue
-            pos = raw if pos is None else pos + 1
-        else:
-            pos = raw
-        if stem is not None and text not in ignore:
-            text = stem(text)
-        seen = out.get(text)
+    for raw, word in enumerate(_words(a, value)):
+        if word is None:
+            continue
+        pos = pos + 1 if renumber and pos is not None else raw
+        seen = out.get(word)
         if seen is None:
-            out[text] = [pos]
+            out[word] = [pos]
         else:
             seen.append(pos)
     return out
 
 
-def _frequencies(a: _Analysis, value: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    stops, minsize, maxsize, stem, ignore = a.stops, a.minsize, a.maxsize, a.stem, a.ignore
-    for match in a.finditer(value):
-        text = match.group(0).lower()
-        if stops is not None:
-            n = len(text)
-            if n < minsize or (maxsize is not None and n > maxsize) or text in stops:
-                continue
-        if stem is not None and text not in ignore:
-            text = stem(text)
-        out[text] = out.get(text, 0) + 1
-    return out
+def _frequencies(a: _Analysis, value: str) -> Counter:
+    counts = Counter(_words(a, value))
+    counts.pop(None, None)
+    return counts
 
 
 def _encode_positions(poslist: list[int]) -> bytes:
-    """``formats.Positions.encode``."""
+    """``formats.Positions.encode``; the pickle of a word seen once (most words) from a cache.
+
+    Always a new bytes object: a block's values are pickled together, and pickle writes an object it
+    has seen before in the same tuple as a back-reference, which Whoosh's own writer never does.
+    """
+    if len(poslist) == 1:
+        pos = poslist[0]
+        pickled = _ONE_POSITION.get(pos)
+        if pickled is None:
+            pickled = _ONE_POSITION[pos] = dumps([pos], 2)
+        return _ONE + pickled
     deltas = []
     base = 0
     for pos in poslist:
         deltas.append(pos - base)
         base = pos
     return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+_ONE = pack_uint(1)
+_FLOAT32: dict[float, float] = {}  # a weight as the block's array("f") stores it
+_LENGTH_BYTE = {byte_to_length(b): b for b in range(256)}  # length_to_byte of the lengths a segment stores
+_ONE_POSITION: dict[int, bytes] = {}
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -243,12 +297,24 @@ def _add_text(a: _Analysis, value: str, terms: dict, docnum: int) -> tuple[int, 
         words = _positions(a, value)
         for word, poslist in words.items():
             freq = len(poslist)
-            _append(terms, word.encode("utf-8"), docnum, float(freq) * boost, _encode_positions(poslist))
+            tbytes = word.encode("utf-8")
+            posting = (docnum, float(freq) * boost, _encode_positions(poslist))
+            flat = terms.get(tbytes)
+            if flat is None:
+                terms[tbytes] = list(posting)
+            else:
+                flat += posting
             n += freq
     else:
         words = _frequencies(a, value)
         for word, freq in words.items():
-            _append(terms, word.encode("utf-8"), docnum, float(freq) * boost, pack_uint(freq))
+            tbytes = word.encode("utf-8")
+            posting = (docnum, float(freq) * boost, pack_uint(freq))
+            flat = terms.get(tbytes)
+            if flat is None:
+                terms[tbytes] = list(posting)
+            else:
+                flat += posting
             n += freq
     return (n if a.scorable else 0), len(words)
 
@@ -324,7 +390,6 @@ def _write_terms(fw: W3FieldWriter, schema, pdr, doccount: int, terms: Iterable[
     prefix = b""
     fixedsize = None
     lengths: list = []
-    step = 3 * blocklimit
     for fieldname, tbytes, flat in terms:
         if fieldname != lastfn:
             if lastfn is not None:
@@ -336,69 +401,30 @@ def _write_terms(fw: W3FieldWriter, schema, pdr, doccount: int, terms: Iterable[
             lengths = _field_lengths(pdr, fieldname, doccount)
             lastfn = fieldname
 
-        chunks = [_BLOCK_MAGIC]
         total = len(flat)
-        weight_sum, df, min_len, max_len, max_weight, min_id, max_id = 0, 0, None, 0, 0, None, 0
-        i = 0
-        while i < total:
-            j = i + step if i + step < total else total
-            ids = flat[i:j:3]
-            weights = flat[i + 1:j:3]
-            values = flat[i + 2:j:3]
-            stored = array("f", weights)
-            block_max_weight = 0
-            for w in weights:
-                if w > block_max_weight:
-                    block_max_weight = w
-            block_min = None
-            block_max = 0
-            for docnum in ids:
-                length = lengths[docnum]
-                if length:
-                    if block_min is None or length < block_min:
-                        block_min = length
-                    if length > block_max:
-                        block_max = length
-            # W3TermInfo.add_block
-            weight_sum += sum(stored)
-            df += len(ids)
-            min_len = block_min if min_len is None else min(min_len, block_min)
-            max_len = max(max_len, block_max)
-            max_weight = max(max_weight, block_max_weight)
-            if min_id is None:
-                min_id = ids[0]
-            max_id = ids[-1]
-            # W3PostingsWriter._mini_ids / _mini_weights / _mini_values
-            deltas = []
-            base = 0
-            for docnum in ids:
-                deltas.append(docnum - base)
-                base = docnum
-            first = stored[0]
-            if all(w == 1.0 for w in stored):
-                mini_weights = None
-            elif all(w == first for w in stored):
-                mini_weights = first
-            else:
-                mini_weights = tuple(stored)
-            values = [v for v in values if v]
+        if total == 3:  # one posting (most terms of a segment): the general loop below, worked out
+            docnum, weight, vbytes = flat
+            weight32 = _FLOAT32.get(weight)
+            if weight32 is None:
+                weight32 = _FLOAT32[weight] = array("f", (weight,))[0]
+            length = lengths[docnum]
             if fixedsize is None or fixedsize < 0:
-                mini_values = tuple(values)
-            elif fixedsize == 0:
-                mini_values = None
+                mini_values = (vbytes,) if vbytes else ()
             else:
-                mini_values = b"".join(values)
-            data = dumps((tuple(deltas), mini_weights, mini_values), 2)
+                mini_values = None if fixedsize == 0 else (vbytes or b"")
+            data = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), 2)
             if compression:
                 data = zlib.compress(data, compression)
-            info = dumps((len(ids), ids[-1], block_max_weight, compression, length_to_byte(block_min),
-                          length_to_byte(block_max)), 2)
-            size = len(info) + len(data)
-            chunks += (pack_int(-size if j == total else size), info, data)
-            i = j
-        block = b"".join(chunks)
-        value = _pack_terminfo(False, weight_sum, df, 0 if min_len is None else length_to_byte(min_len),
-                               length_to_byte(max_len), max_weight, min_id, max_id) + pack_long(ppos) + pack_int(len(block))
+            max_weight = weight if weight > 0 else 0
+            min_len = length if length else None
+            max_len = length if length else 0
+            length_byte = _LENGTH_BYTE.get(max_len) or length_to_byte(max_len)
+            info = dumps((1, docnum, max_weight, compression, length_byte if length else 0, length_byte), 2)
+            block = b"".join((_BLOCK_MAGIC, pack_int(-len(info) - len(data)), info, data))
+            value = _pack_terminfo(False, weight32, 1, length_byte if length else 0, length_byte, max_weight,
+                                   docnum, docnum) + pack_long(ppos) + pack_int(len(block))
+        else:
+            block, value = _blocks(flat, lengths, fixedsize, blocklimit, compression, ppos)
         ppos += len(block)
         pbuf.append(block)
         psize += len(block)
@@ -422,3 +448,61 @@ def _write_terms(fw: W3FieldWriter, schema, pdr, doccount: int, terms: Iterable[
     tindex.lastkey = key
     if lastfn is not None:
         fw.finish_field()
+
+
+def _blocks(flat: list, lengths: list, fixedsize, blocklimit: int, compression: int, offset: int) -> tuple[bytes, bytes]:
+    """A term's postings as W3 blocks, and its packed W3TermInfo (postings at ``offset``).
+
+    Whoosh's ``add_posting``/``_write_block``/``W3TermInfo.add_block`` per block, as list operations.
+    Weights are counts times boosts, never NaN, so ``max`` and ``count`` see them as Whoosh's loops do.
+    """
+    chunks = [_BLOCK_MAGIC]
+    total = len(flat)
+    step = 3 * blocklimit
+    weight_sum, df, min_len, max_len, max_weight, min_id = 0, 0, None, 0, 0, None
+    i = 0
+    while i < total:
+        j = i + step if i + step < total else total
+        ids = flat[i:j:3]
+        weights = flat[i + 1:j:3]
+        n = len(ids)
+        stored = array("f", weights)
+        top = max(weights)
+        block_max_weight = top if top > 0 else 0
+        present = [length for length in map(lengths.__getitem__, ids) if length]
+        block_min = min(present) if present else None
+        block_max = max(present) if present else 0
+        # W3TermInfo.add_block
+        weight_sum += sum(stored)
+        df += n
+        min_len = block_min if min_len is None else min(min_len, block_min)
+        max_len = max(max_len, block_max)
+        max_weight = max(max_weight, block_max_weight)
+        if min_id is None:
+            min_id = ids[0]
+        # W3PostingsWriter._mini_ids / _mini_weights / _mini_values
+        deltas = tuple(b - a for a, b in zip([0] + ids, ids))
+        if stored.count(1.0) == n:
+            mini_weights = None
+        elif stored.count(stored[0]) == n:
+            mini_weights = stored[0]
+        else:
+            mini_weights = tuple(stored)
+        if fixedsize is None or fixedsize < 0:
+            mini_values = tuple([v for v in flat[i + 2:j:3] if v])
+        elif fixedsize == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join([v for v in flat[i + 2:j:3] if v])
+        data = dumps((deltas, mini_weights, mini_values), 2)
+        if compression:
+            data = zlib.compress(data, compression)
+        info = dumps((n, ids[-1], block_max_weight, compression, length_to_byte(block_min),
+                      length_to_byte(block_max)), 2)
+        size = len(info) + len(data)
+        chunks += (pack_int(-size if j == total else size), info, data)
+        i = j
+    block = b"".join(chunks)
+    value = _pack_terminfo(False, weight_sum, df, 0 if min_len is None else length_to_byte(min_len),
+                           length_to_byte(max_len), max_weight, min_id, flat[-3]) + pack_long(offset) + pack_int(len(block))
+    return block, value
