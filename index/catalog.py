@@ -203,13 +203,16 @@ class Catalog:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-    def put_article(self, article: Article) -> set[str]:
-        """Record an article and its mentions; returns the entity keys whose statistics changed."""
+    def put_article(self, article: Article, *, new: bool = False) -> set[str]:
+        """Record an article and its mentions; returns the entity keys whose statistics changed.
+
+        ``new`` says the caller knows the catalog has no row for this id (so no mentions to take back).
+        """
         counts: Counter[tuple[str, str, str]] = Counter(
             (s.key, s.label, s.text) for s in article.entities + article.title_entities if s.key
         )
         with self._lock:
-            touched = self._delete_mentions(article.id)
+            touched = set() if new else self._delete_mentions(article.id)
             self.db.execute(
                 "INSERT OR REPLACE INTO articles (id, source_key, hash, published, title, source, path, url, words,"
                 " sortdate, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -218,19 +221,21 @@ class Catalog:
                  article.path, article.url, article.word_count, sortable(article.published or article.fetched),
                  lead(article.body)),
             )
-            self.db.executemany(
-                "INSERT INTO mentions VALUES (?,?,?,?,?)",
-                [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
-            )
-            per_label: Counter[tuple[str, str]] = Counter()
-            for (k, lab, _), n in counts.items():
-                per_label[(k, lab)] += n
-            self.db.executemany(
-                "INSERT INTO entity_labels VALUES (?,?,?) ON CONFLICT(key, label) DO UPDATE SET n = n + excluded.n",
-                [(k, lab, n) for (k, lab), n in per_label.items()])
+            if counts:
+                self.db.executemany(
+                    "INSERT INTO mentions VALUES (?,?,?,?,?)",
+                    [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
+                )
+                per_label: dict[tuple[str, str], int] = {}
+                for (k, lab, _), n in counts.items():
+                    per_label[(k, lab)] = per_label.get((k, lab), 0) + n
+                self.db.executemany(
+                    "INSERT INTO entity_labels VALUES (?,?,?) ON CONFLICT(key, label) DO UPDATE SET n = n + excluded.n",
+                    [(k, lab, n) for (k, lab), n in per_label.items()])
             full_names = {k for k, lab, _ in counts if lab == "PERSON" and " " in k}
-            self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
-                                [(k.rsplit(" ", 1)[1], k, article.id) for k in full_names])
+            if full_names:
+                self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
+                                    [(k.rsplit(" ", 1)[1], k, article.id) for k in full_names])
         return touched | {k for k, _, _ in counts}
 
     def delete_article(self, article_id: str) -> set[str]:
@@ -243,10 +248,11 @@ class Catalog:
         rows = self.db.execute("SELECT key, label, sum(count) FROM mentions WHERE article_id=? GROUP BY key, label",
                                (article_id,)).fetchall()
         keys = {r[0] for r in rows}
-        self.db.executemany("UPDATE entity_labels SET n = n - ? WHERE key=? AND label=?",
-                            [(n, k, lab) for k, lab, n in rows])
-        self.db.executemany("DELETE FROM entity_labels WHERE key=? AND label=? AND n <= 0",
-                            [(k, lab) for k, lab, _ in rows])
+        if rows:
+            self.db.executemany("UPDATE entity_labels SET n = n - ? WHERE key=? AND label=?",
+                                [(n, k, lab) for k, lab, n in rows])
+            self.db.executemany("DELETE FROM entity_labels WHERE key=? AND label=? AND n <= 0",
+                                [(k, lab) for k, lab, _ in rows])
         self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM people WHERE article_id=?", (article_id,))
         return keys

@@ -375,7 +375,7 @@ class Syncer:
                 article = _attach_entities(article, raw, self.aliases, self.catalog)
                 known = self.catalog.article_hash(article.id) is not None
                 writer.update_document(**document_for(article, self.aliases))
-                touched |= self.catalog.put_article(article)
+                touched |= self.catalog.put_article(article, new=not known)
                 if known:
                     self.report.updated += 1
                 else:
