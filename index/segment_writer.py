@@ -49,6 +49,7 @@ HOLD_POSTINGS = 1_000_000
 
 _pack_terminfo = W3TermInfo._struct.pack
 _pack_key_value_lengths = Struct("!ii").pack  # filetables' record header
+_pack_pointer = Struct("!Iq").pack  # filetables' hash table slot
 _BLOCK_MAGIC = b"W3Bl"
 _DEFAULT_WORDS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", default_pattern.flags)  # Whoosh's, group not captured
 _WORD_CACHE = 200_000  # words remembered per field (what the stemmer made of them), then forgotten
@@ -72,7 +73,10 @@ class _Analysis:
     positions: bool  # Positions format, else Frequency
     boost: float  # the format's field_boost
     scorable: bool
-    words: dict = field(default_factory=dict)  # lowercased token -> indexed word, None when stopped
+    words: "_Words" = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", _Words(self.word))
 
     @property
     def filtered(self) -> bool:
@@ -121,38 +125,37 @@ def _analysis_for(field) -> _Analysis | None:
                      bool(field.scorable))
 
 
-def _words(a: _Analysis, value: str) -> Iterator[str | None]:
+class _Words(dict):
+    """Lowercased token -> what the field's filters make of it (None: dropped), worked out once."""
+
+    def __init__(self, word: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.word = word
+
+    def __missing__(self, text: str) -> str | None:
+        if len(self) > _WORD_CACHE:
+            self.clear()
+        word = self[text] = self.word(text)
+        return word
+
+
+def _words(a: _Analysis, value: str) -> list[str | None]:
     """The analyzer's output for each token of ``value``: the indexed word, or None for a dropped token."""
     tokens = map(str.lower, a.tokens(value))
-    if not a.filtered:
-        return tokens
-    cache, word_of = a.words, a.word
-    if len(cache) > _WORD_CACHE:
-        cache.clear()
-
-    def words() -> Iterator[str | None]:
-        for text in tokens:
-            word = cache.get(text, _UNSEEN)
-            if word is _UNSEEN:
-                word = cache[text] = word_of(text)
-            yield word
-
-    return words()
-
-
-_UNSEEN = object()
+    return list(map(a.words.__getitem__, tokens) if a.filtered else tokens)
 
 
 def _positions(a: _Analysis, value: str) -> dict[str, list[int]]:
     """Word -> positions, numbered as the analyzer numbers them: a StopFilter drops stop words and
-    renumbers what follows the first word it keeps."""
+    renumbers the words it keeps from the position of the first."""
     out: dict[str, list[int]] = {}
-    renumber = a.stops is not None
-    pos = None
-    for raw, word in enumerate(_words(a, value)):
-        if word is None:
-            continue
-        pos = pos + 1 if renumber and pos is not None else raw
+    words = _words(a, value)
+    if a.stops is not None:
+        first = next((raw for raw, word in enumerate(words) if word is not None), 0)
+        numbered = enumerate([word for word in words if word is not None], first)
+    else:
+        numbered = enumerate(words)
+    for pos, word in numbered:
         seen = out.get(word)
         if seen is None:
             out[word] = [pos]
@@ -162,7 +165,7 @@ def _positions(a: _Analysis, value: str) -> dict[str, list[int]]:
 
 
 def _frequencies(a: _Analysis, value: str) -> Counter:
-    counts = Counter(_words(a, value))
+    counts = Counter(map(str.lower, a.tokens(value)) if not a.filtered else _words(a, value))
     counts.pop(None, None)
     return counts
 
@@ -279,6 +282,8 @@ class BulkSegmentWriter(SegmentWriter):
                 groups = _pooled_terms(self.pool.iter_postings()) if pooled else _held_terms(self._terms)
                 _write_terms(self.fieldwriter, self.schema, pdr, self.docnum, groups)
                 self._terms = {}
+                tindex = self.fieldwriter._tindex
+                tindex._write_hashes = lambda: _write_hash_tables(tindex)  # called by close() below
             self.fieldwriter.close()
         finally:
             if pdr:
@@ -506,3 +511,25 @@ def _blocks(flat: list, lengths: list, fixedsize, blocklimit: int, compression: 
     value = _pack_terminfo(False, weight_sum, df, 0 if min_len is None else length_to_byte(min_len),
                            length_to_byte(max_len), max_weight, min_id, flat[-3]) + pack_long(offset) + pack_int(len(block))
     return block, value
+
+
+def _write_hash_tables(hw: OrderedHashWriter) -> None:
+    """``filetables.HashWriter._write_hashes`` (256 open-addressing tables of (hash, position)
+    pointers) with one write for all of them instead of one per slot."""
+    dbfile = hw.dbfile
+    pos = dbfile.tell()
+    null = (0, 0)
+    out = []
+    for entries in hw.buckets:
+        numslots = 2 * len(entries)
+        hw.directory.append((pos, numslots))
+        table = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while table[slot] != null:
+                slot = (slot + 1) % numslots
+            table[slot] = (hashval, position)
+        data = b"".join([_pack_pointer(h, p) for h, p in table])
+        out.append(data)
+        pos += len(data)
+    dbfile.write(b"".join(out))
