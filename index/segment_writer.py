@@ -54,6 +54,7 @@ _BLOCK_MAGIC = b"W3Bl"
 _DEFAULT_WORDS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", default_pattern.flags)  # Whoosh's, group not captured
 _WORD_CACHE = 200_000  # words remembered per field (what the stemmer made of them), then forgotten
 _WRITE_EVERY = 1 << 16  # bytes buffered before a write to the postings or terms file
+_SMALL_CACHE = 1 << 16  # entries kept of encodings that repeat (weights, single positions)
 
 
 def supported() -> bool:
@@ -180,7 +181,9 @@ def _encode_positions(poslist: list[int]) -> bytes:
         pos = poslist[0]
         pickled = _ONE_POSITION.get(pos)
         if pickled is None:
-            pickled = _ONE_POSITION[pos] = dumps([pos], 2)
+            pickled = dumps([pos], 2)
+            if len(_ONE_POSITION) < _SMALL_CACHE:
+                _ONE_POSITION[pos] = pickled
         return _ONE + pickled
     deltas = []
     base = 0
@@ -411,7 +414,9 @@ def _write_terms(fw: W3FieldWriter, schema, pdr, doccount: int, terms: Iterable[
             docnum, weight, vbytes = flat
             weight32 = _FLOAT32.get(weight)
             if weight32 is None:
-                weight32 = _FLOAT32[weight] = array("f", (weight,))[0]
+                weight32 = array("f", (weight,))[0]
+                if len(_FLOAT32) < _SMALL_CACHE:
+                    _FLOAT32[weight] = weight32
             length = lengths[docnum]
             if fixedsize is None or fixedsize < 0:
                 mini_values = (vbytes,) if vbytes else ()
@@ -421,12 +426,14 @@ def _write_terms(fw: W3FieldWriter, schema, pdr, doccount: int, terms: Iterable[
             if compression:
                 data = zlib.compress(data, compression)
             max_weight = weight if weight > 0 else 0
-            min_len = length if length else None
-            max_len = length if length else 0
-            length_byte = _LENGTH_BYTE.get(max_len) or length_to_byte(max_len)
-            info = dumps((1, docnum, max_weight, compression, length_byte if length else 0, length_byte), 2)
+            if length:  # the block's and the term's min and max length are this one
+                length_byte = _LENGTH_BYTE.get(length) or length_to_byte(length)
+                min_byte = max_byte = length_byte
+            else:  # none stored: min None (byte 0) and max 0 (byte 0)
+                min_byte = max_byte = 0
+            info = dumps((1, docnum, max_weight, compression, min_byte, max_byte), 2)
             block = b"".join((_BLOCK_MAGIC, pack_int(-len(info) - len(data)), info, data))
-            value = _pack_terminfo(False, weight32, 1, length_byte if length else 0, length_byte, max_weight,
+            value = _pack_terminfo(False, weight32, 1, min_byte, max_byte, max_weight,
                                    docnum, docnum) + pack_long(ppos) + pack_int(len(block))
         else:
             block, value = _blocks(flat, lengths, fixedsize, blocklimit, compression, ppos)
