@@ -37,6 +37,7 @@ from whoosh import formats
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.fields import FieldType
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -44,8 +45,9 @@ from whoosh.writing import SegmentWriter
 
 SUPPORTED_WHOOSH = (2, 7, 5)
 # Postings held in memory before they go to Whoosh's pool (which spills sorted runs to disk past
-# 128 MB): ~2,300 BBC articles' worth, several times the indexer's commit of 500.
-HOLD_POSTINGS = 1_000_000
+# 128 MB). A held posting costs ~100 bytes (tracemalloc), so this is ~60 MB on top of the pool's limit:
+# ~1,400 BBC articles, the indexer's commit of 500 with room; one huge file spills to the pool instead.
+HOLD_POSTINGS = 600_000
 
 _pack_terminfo = W3TermInfo._struct.pack
 _pack_key_value_lengths = Struct("!ii").pack  # filetables' record header
@@ -106,7 +108,10 @@ def _tokenizer(expression) -> Callable[[str], list[str]]:
 
 
 def _analysis_for(field) -> _Analysis | None:
-    """The unrolled analysis of ``field``; None when Whoosh's own code must index it."""
+    """The unrolled analysis of ``field``; None when Whoosh's own code must index it (a field class
+    with its own ``index()``, such as one that adds synonyms, must have it called)."""
+    if type(field).index is not FieldType.index:
+        return None
     fmt = getattr(field, "format", None)
     analyzer = getattr(field, "analyzer", None)
     if type(fmt) not in (formats.Positions, formats.Frequency) or type(analyzer) is not CompositeAnalyzer:
@@ -203,21 +208,28 @@ class BulkSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with the fast paths above, and Whoosh's code wherever they do not apply."""
 
     def __init__(self, ix, **kwargs) -> None:
-        super().__init__(ix, **kwargs)
-        fields = list(self.schema.items())
-        self._analysis = {name: _analysis_for(field) for name, field in fields}
-        self._fast_add = not any(field.vector or field.separate_spelling() for _, field in fields)
-        codec = self.codec
-        self._fast_flush = (type(codec) is W3Codec and codec._inlinelimit <= 1 and codec.length_stats
-                            and type(self.fieldwriter) is W3FieldWriter
-                            and type(self.fieldwriter._tindex) is OrderedHashWriter)
+        super().__init__(ix, **kwargs)  # takes the index's write lock
+        try:
+            fields = list(self.schema.items())
+            # Fields known now; one added later (``add_field``, a glob name) goes through Whoosh's code.
+            self._analysis = {name: _analysis_for(field) for name, field in fields}
+            self._fast_add = not any(field.vector or field.separate_spelling() for _, field in fields)
+            codec = self.codec
+            self._fast_flush = (type(codec) is W3Codec and codec._inlinelimit <= 1 and codec.length_stats
+                                and type(self.fieldwriter) is W3FieldWriter
+                                and type(self.fieldwriter._tindex) is OrderedHashWriter)
+        except BaseException:
+            self.cancel()  # releases the lock: a writer that cannot start must not keep the index locked
+            raise
         # field name -> term bytes -> [docnum, weight, vbytes, docnum, weight, vbytes, ...] in docnum order
         self._terms: dict[str, dict[bytes, list]] = {}
         self._held = 0
 
     # -- adding ------------------------------------------------------------------------------------
     def add_document(self, **fields) -> None:
-        if not self._fast_add or any(name[:1] == "_" for name in fields):  # boosts, custom stored values
+        analysis = self._analysis
+        if not self._fast_add or any(name[:1] == "_" or name not in analysis for name in fields):
+            # boosts, custom stored values, fields added since this writer started
             if self._terms:
                 self._spill()  # keep every posting in one place, in order
             return super().add_document(**fields)
@@ -240,7 +252,7 @@ class BulkSegmentWriter(SegmentWriter):
                     terms = self._terms.get(fieldname)
                     if terms is None:
                         terms = self._terms[fieldname] = {}
-                    a = self._analysis[fieldname]
+                    a = analysis[fieldname]
                     if a is not None and type(value) is str:
                         length, n = _add_text(a, value, terms, docnum)
                     else:
@@ -252,6 +264,7 @@ class BulkSegmentWriter(SegmentWriter):
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
         except Exception:
             perdocwriter.cancel_doc()
+            self._forget(docnum)
             raise
         perdocwriter.finish_doc()
         self._added = True
@@ -260,14 +273,27 @@ class BulkSegmentWriter(SegmentWriter):
         if self._held > HOLD_POSTINGS:
             self._spill()
 
+    def _forget(self, docnum: int) -> None:
+        """Drop the postings a document that failed half-way left behind (the next document reuses its
+        number). Postings are held in document order, so its are at the end of each term's list."""
+        for terms in self._terms.values():
+            for tbytes in [t for t, flat in terms.items() if flat[-3] == docnum]:
+                flat = terms[tbytes]
+                while flat and flat[-3] == docnum:
+                    del flat[-3:]
+                if not flat:
+                    del terms[tbytes]
+
     def _spill(self) -> None:
-        """Hand the held postings to Whoosh's pool, which sorts them (spilling runs to disk past its limit)."""
+        """Hand the held postings to Whoosh's pool, which sorts them (spilling runs to disk past its limit).
+        Each term's list is let go as soon as it is copied, so the two copies never both exist whole."""
         add = self.pool.add
-        for fieldname, terms in self._terms.items():
-            for tbytes, flat in terms.items():
+        while self._terms:
+            fieldname, terms = self._terms.popitem()
+            while terms:
+                tbytes, flat = terms.popitem()
                 for i in range(0, len(flat), 3):
                     add((fieldname, tbytes, flat[i], flat[i + 1], flat[i + 2]))
-        self._terms = {}
         self._held = 0
 
     # -- writing the segment -----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
@@ -156,4 +157,70 @@ def test_unknown_field_is_refused_like_whoosh(tmp_path):
     writer = BulkSegmentWriter(ix, codec=_write_codec())
     with pytest.raises(Exception, match="No field named"):
         writer.add_document(id="x", nosuchfield="y")
+    writer.cancel()
+
+
+class Shouting(TEXT):
+    """A field that indexes more than its text (as a synonym field would)."""
+
+    def index(self, value, **kwargs):
+        return super().index(value.upper() + " extra", **kwargs)
+
+
+def test_a_field_with_its_own_index_method_is_indexed_by_it(tmp_path):
+    """A field class may change what gets indexed (synonyms, extra terms): it must still be called."""
+    schema = build_schema()
+    schema.remove("title")
+    schema.add("title", Shouting(stored=True))
+    ix = FileStorage(str(tmp_path)).create_index(schema, indexname="articles")
+    writer = BulkSegmentWriter(ix, codec=_write_codec())
+    writer.add_document(id="a", title="quiet words", body="quiet words")
+    writer.commit()
+    with ix.searcher() as s:
+        assert b"extra" in set(s.lexicon("title"))
+        assert s.doc_count() == 1
+
+
+def test_fields_added_after_the_writer_started_are_indexed(tmp_path):
+    schema = build_schema()
+    schema.add("*_note", TEXT(stored=True), glob=True)
+    ix = FileStorage(str(tmp_path)).create_index(schema, indexname="articles")
+    writer = BulkSegmentWriter(ix, codec=_write_codec())
+    writer.add_field("extra", TEXT(stored=True))
+    writer.add_document(id="a", title="one", extra="added later", my_note="globbed field")
+    writer.add_document(id="b", title="two", body="plain")
+    writer.commit()
+    with ix.searcher() as s:
+        assert set(s.lexicon("extra")) == {b"added", b"later"}
+        assert s.stored_fields(0)["my_note"] == "globbed field"
+        assert s.doc_count() == 2
+
+
+def test_a_document_that_fails_half_way_leaves_nothing_behind(tmp_path):
+    """The next document reuses the failed one's number: none of the failed one's words may stay."""
+    docs = _documents(6, seed=13)
+    ix = FileStorage(str(tmp_path)).create_index(build_schema(), indexname="articles")
+    writer = BulkSegmentWriter(ix, codec=_write_codec())
+    writer.add_document(**docs[0])
+    with pytest.raises(Exception):
+        writer.add_document(id="bad", title="ghostword appears", body="ghostword", published="not a date")
+    for doc in docs[1:]:
+        writer.add_document(**doc)
+    writer.commit()
+    with ix.searcher() as s:
+        assert b"ghostword" not in set(s.lexicon("title")) | set(s.lexicon("body"))
+        assert s.doc_count() == 6
+
+
+def test_a_writer_that_cannot_start_does_not_keep_the_index_locked(tmp_path, monkeypatch):
+    ix = FileStorage(str(tmp_path)).create_index(build_schema(), indexname="articles")
+
+    def broken(field):
+        raise RuntimeError("analysis cannot be read")
+
+    monkeypatch.setattr(segment_writer, "_analysis_for", broken)
+    with pytest.raises(RuntimeError):
+        BulkSegmentWriter(ix, codec=_write_codec())
+    monkeypatch.undo()
+    writer = BulkSegmentWriter(ix, codec=_write_codec())  # the lock is free again
     writer.cancel()
