@@ -329,27 +329,18 @@ def _add_text(a: _Analysis, value: str, terms: dict, docnum: int) -> tuple[int, 
     n = 0
     if a.positions:
         words = _positions(a, value)
-        for word, poslist in words.items():
-            freq = len(poslist)
-            tbytes = word.encode("utf-8")
-            posting = (docnum, float(freq) * boost, _encode_positions(poslist))
-            flat = terms.get(tbytes)
-            if flat is None:
-                terms[tbytes] = list(posting)
-            else:
-                flat += posting
-            n += freq
+        postings = ((word, len(poslist), _encode_positions(poslist)) for word, poslist in words.items())
     else:
         words = _frequencies(a, value)
-        for word, freq in words.items():
-            tbytes = word.encode("utf-8")
-            posting = (docnum, float(freq) * boost, pack_uint(freq))
-            flat = terms.get(tbytes)
-            if flat is None:
-                terms[tbytes] = list(posting)
-            else:
-                flat += posting
-            n += freq
+        postings = ((word, freq, pack_uint(freq)) for word, freq in words.items())
+    for word, freq, vbytes in postings:
+        tbytes = word.encode("utf-8")
+        flat = terms.get(tbytes)
+        if flat is None:
+            terms[tbytes] = [docnum, float(freq) * boost, vbytes]
+        else:
+            flat += (docnum, float(freq) * boost, vbytes)
+        n += freq
     return (n if a.scorable else 0), len(words)
 
 
