@@ -334,12 +334,7 @@ def _add_text(a: _Analysis, value: str, terms: dict, docnum: int) -> tuple[int, 
         words = _frequencies(a, value)
         postings = ((word, freq, pack_uint(freq)) for word, freq in words.items())
     for word, freq, vbytes in postings:
-        tbytes = word.encode("utf-8")
-        flat = terms.get(tbytes)
-        if flat is None:
-            terms[tbytes] = [docnum, float(freq) * boost, vbytes]
-        else:
-            flat += (docnum, float(freq) * boost, vbytes)
+        _append(terms, word.encode("utf-8"), docnum, float(freq) * boost, vbytes)
         n += freq
     return (n if a.scorable else 0), len(words)
 
