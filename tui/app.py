@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..index.config import Settings
+from . import collector
 from .keys import KEYS
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
@@ -62,8 +63,15 @@ class NewsReader(App[int]):
             self.notify(problem, severity="warning", markup=False, timeout=8)
         if self.library.readonly:
             self.notify("This library is read-only: reading works, stars and indexing do not.", markup=False)
-        if self.index_paths or (self.seed and not self.library.readonly):
+        # Checked here rather than in the worker: a thread started for nothing competes with the
+        # first frame for the interpreter.
+        if self.index_paths or (self.seed and not self.library.readonly and not self.library.was_seeded()):
             self.start_indexing(self.index_paths, seed=self.seed)
+
+    def on_ready(self) -> None:
+        # Half a second on, so that the collection does not hold up the first frame's write or the
+        # first key press; see collector.py.
+        self.set_timer(0.5, collector.release)
 
     def _apply_keymap(self, keys: dict[str, str]) -> None:
         known = {k.id for k in KEYS}

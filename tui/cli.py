@@ -257,10 +257,20 @@ def cmd_stats(args) -> int:
 
 
 def open_reader(args) -> int:
+    from . import collector
+
     paths = [str(Path(p).expanduser().absolute()) for p in args.paths]
     for p in paths:
         if not os.path.exists(p):
             raise NewsreaderError(f"{p}: no such file or directory")
+    collector.hold()  # until the first frame is on screen (the app lets it go)
+    try:
+        return _run_reader(args, paths)
+    finally:
+        collector.release(settle=False)  # a no-op if the app already let it go
+
+
+def _run_reader(args, paths: list[str]) -> int:
     library = open_library(args, defer_index=True)  # the first screen comes from the catalog; Whoosh follows
     try:
         from .app import run_reader

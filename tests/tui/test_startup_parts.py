@@ -140,3 +140,40 @@ async def test_the_key_under_the_mouse_is_highlighted(reader_library):
         await pilot.hover(ArticleList)
         await settle(pilot)
         assert footer.hovered is None
+
+
+async def test_the_collector_waits_for_the_first_frame_and_comes_back_with_start_up_frozen(reader_library):
+    import gc
+
+    from newsreader.tui import collector
+
+    frozen = gc.get_freeze_count()
+    collector.hold()  # what `newsreader` does before it imports Textual
+    try:
+        assert not gc.isenabled()
+        app = reader(reader_library)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.9)  # the app lets it go half a second after its first frame
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > frozen
+            assert app.screen.query_one(ArticleList).option_count > 0
+    finally:
+        collector.release(settle=False)
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_the_collector_is_left_alone_when_something_else_turned_it_off():
+    import gc
+
+    from newsreader.tui import collector
+
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        collector.hold()
+        collector.release()
+        assert not gc.isenabled()  # not ours to turn on
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()

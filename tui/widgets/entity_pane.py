@@ -110,16 +110,16 @@ class EntityPane(Vertical):
 
     def _timeline(self, show: bool) -> Sparkline | None:
         """The entity's timeline, made the first time one is shown (not at start-up)."""
+        found = self.query("#entity-timeline")
+        if not found and not show:
+            return None
         from textual.widgets import Sparkline  # with its renderable and statistics: not needed at start
 
-        found = self.query("#entity-timeline")
         if found:
             spark = found.first(Sparkline)
-        elif show:
+        else:
             spark = Sparkline([], id="entity-timeline")
             self.mount(spark, after="#entity-title")
-        else:
-            return None
         spark.display = show
         return spark
 
