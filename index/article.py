@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class EntitySpan:
+class EntitySpan(NamedTuple):
     """One mention, located by character offsets so the reader can highlight it without spaCy.
 
     ``key`` is the canonical entity this mention belongs to (see ``entities/canonical.py``); it is what
@@ -39,8 +39,8 @@ class Article:
     source_key: str = ""
     fetched: datetime | None = None
     partial: bool = False
-    entities: tuple[EntitySpan, ...] = field(default=())
-    title_entities: tuple[EntitySpan, ...] = field(default=())
+    entities: tuple[EntitySpan, ...] = ()
+    title_entities: tuple[EntitySpan, ...] = ()
 
     @property
     def word_count(self) -> int:

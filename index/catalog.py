@@ -11,10 +11,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from .article import Article
 from .entities.canonical import AliasTable, alias_list, display_name, _vote
@@ -64,8 +63,7 @@ def sortable(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="microseconds") if dt else None
 
 
-@dataclass(frozen=True)
-class ListingRow:
+class ListingRow(NamedTuple):
     """An article as the list shows it; ``lead`` is its opening lines."""
 
     id: str
@@ -79,16 +77,14 @@ class ListingRow:
     lead: str
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     path: str
     mtime_ns: int
     size: int
     sha: str
 
 
-@dataclass(frozen=True)
-class EntityRow:
+class EntityRow(NamedTuple):
     key: str
     name: str
     label: str

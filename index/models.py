@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from .article import EntitySpan
 
@@ -12,8 +12,7 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     id: str
     title: str
     source: str
@@ -35,8 +34,7 @@ class Hit:
         }
 
 
-@dataclass(frozen=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     query: str
     total: int
     hits: tuple[Hit, ...]
@@ -57,8 +55,7 @@ class SearchResult:
         return out
 
 
-@dataclass(frozen=True)
-class ArticleView:
+class ArticleView(NamedTuple):
     id: str
     title: str
     body: str
@@ -82,8 +79,7 @@ class ArticleView:
         }
 
 
-@dataclass(frozen=True)
-class EntitySummary:
+class EntitySummary(NamedTuple):
     key: str
     name: str
     label: str
@@ -96,8 +92,7 @@ class EntitySummary:
                 "articles": self.articles, "mentions": self.mentions, "key": self.key}
 
 
-@dataclass(frozen=True)
-class ArticleEntity:
+class ArticleEntity(NamedTuple):
     """One entity as it appears in one article: for the entity pane's article mode."""
 
     key: str
@@ -106,12 +101,11 @@ class ArticleEntity:
     count: int
 
 
-@dataclass(frozen=True)
-class EntityDetail:
+class EntityDetail(NamedTuple):
     entity: EntitySummary
     articles: tuple[Hit, ...]
     cooccurring: tuple[tuple[EntitySummary, int], ...]
-    timeline: tuple[tuple[str, int], ...] = field(default=())  # (YYYY-MM-DD, articles that day)
+    timeline: tuple[tuple[str, int], ...] = ()  # (YYYY-MM-DD, articles that day)
 
     def to_json(self) -> dict:
         out = self.entity.to_json()

@@ -6,7 +6,6 @@ never loads into the reader and named-entity work never competes with the UI for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from textual import on, work
@@ -28,11 +27,12 @@ class NewsReader(App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {NamedCommands}  # saved searches and feeds: names shown as written
 
-    @dataclass
     class Indexing(Message):
         """One event relayed from the indexing child process."""
 
-        event: dict
+        def __init__(self, event: dict) -> None:
+            super().__init__()
+            self.event = event
 
         def can_replace(self, message: Message) -> bool:
             return (isinstance(message, NewsReader.Indexing) and message.event.get("event") == "progress"

@@ -7,13 +7,12 @@ work from anywhere on the main screen, ``list`` keys move through a list, ``view
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.binding import Binding
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     id: str
     keys: str
     action: str

@@ -8,8 +8,7 @@ objects; the palette shows those as written, and only the fuzzy-match highlight 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -17,8 +16,7 @@ from textual.content import Content
 from .render import safe
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     title: str
     help: str
     run: Callable[[], object]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
@@ -94,17 +93,19 @@ def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Hanging:
 class ArticleList(OptionList):
     BINDINGS = bindings("list")
 
-    @dataclass
     class Chosen(Message):
         """The user opened an article (enter or click)."""
 
-        article_id: str
+        def __init__(self, article_id: str) -> None:
+            super().__init__()
+            self.article_id = article_id
 
-    @dataclass
     class NeedMore(Message):
         """The cursor is near the end of what is loaded and more results exist."""
 
-        offset: int
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

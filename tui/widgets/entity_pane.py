@@ -7,7 +7,6 @@ its articles and the entities seen with it). Headers are disabled options, so th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -84,13 +83,15 @@ class EntityList(OptionList):
 
 
 class EntityPane(Vertical):
-    @dataclass
     class EntityChosen(Message):
-        entity: EntitySummary | ArticleEntity
+        def __init__(self, entity: EntitySummary | ArticleEntity) -> None:
+            super().__init__()
+            self.entity = entity
 
-    @dataclass
     class ArticleChosen(Message):
-        article_id: str
+        def __init__(self, article_id: str) -> None:
+            super().__init__()
+            self.article_id = article_id
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

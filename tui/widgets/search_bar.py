@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.containers import Horizontal
@@ -16,12 +15,12 @@ DEBOUNCE = 0.25
 
 
 class SearchBar(Horizontal):
-    @dataclass
     class Changed(Message):
         """The query settled (typing paused, enter pressed, or set by the app)."""
 
-        query: str
-        submitted: bool = False
+        def __init__(self, query: str, submitted: bool = False) -> None:
+            super().__init__()
+            self.query, self.submitted = query, submitted
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
