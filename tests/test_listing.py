@@ -170,3 +170,38 @@ def test_the_list_follows_a_rebuild_by_another_process(dated_library, tmp_path):
         assert result.total == 1 and result.hits[0].title == "The only story now"
         assert reader.article(result.hits[0].id).title == "The only story now"
         assert reader.search("fresh").total == 1
+
+
+def _stored_count(home):
+    db = sqlite3.connect(home / "library" / "catalog.sqlite")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE name='articles'").fetchone()
+        return None if row is None else int(row[0]), db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_the_article_count_is_kept_with_every_change_and_read_without_counting(dated_library):
+    home = dated_library.paths.home
+    assert _stored_count(home) == (len(DATES), len(DATES))  # written by the commit that added them
+    lines = (dated_library.source_dir / "feed.jsonl").read_text(encoding="utf-8").splitlines()
+    (dated_library.source_dir / "feed.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    dated_library.sync([dated_library.source_dir])  # five articles gone, three updated in place
+    assert _stored_count(home) == (3, 3)
+    assert dated_library.search("").total == 3
+    catalog = dated_library.catalog
+    catalog.delete_article(dated_library.search("").hits[0].id)
+    assert catalog.count_articles() == 2  # before the commit: counted, not the stored 3
+    catalog.rollback()
+    assert catalog.count_articles() == 3 and _stored_count(home) == (3, 3)
+
+
+def test_a_catalog_from_before_the_stored_count_is_counted(dated_library):
+    home = dated_library.paths.home
+    dated_library.close()
+    db = sqlite3.connect(home / "library" / "catalog.sqlite")
+    db.execute("DELETE FROM meta WHERE name='articles'")
+    db.commit()
+    db.close()
+    with Library.open(home) as library:
+        assert library.search("").total == len(DATES)
