@@ -50,6 +50,8 @@ class FeedList(OptionList):
 class FeedsScreen(ModalScreen[tuple[str, str] | None]):
     """Dismisses with ("filter", name), ("refresh", name) or None."""
 
+    CSS_PATH = "dialogs.tcss"
+
     BINDINGS = [
         Binding("escape,q,F", "dismiss_none", "Close", id="close_feeds"),
         Binding("R", "refresh_one", "Refresh this feed", id="refresh_one_feed"),

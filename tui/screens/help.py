@@ -44,6 +44,7 @@ def help_table(keymap: dict[str, str] | None = None) -> Group:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),
         Binding("j,down", "scroll('down')", "Down", show=False),

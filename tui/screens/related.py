@@ -20,6 +20,7 @@ class RelatedList(OptionList):
 
 
 class RelatedScreen(ModalScreen[str | None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,q,r", "dismiss_none", "Close", id="close_related")]
 
     def __init__(self, title: str, hits: list[Hit]) -> None:

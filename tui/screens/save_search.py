@@ -12,6 +12,7 @@ from ..render import safe
 
 
 class SaveSearchScreen(ModalScreen[str | None]):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_save")]
 
     def __init__(self, query: str) -> None:
