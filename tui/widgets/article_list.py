@@ -30,6 +30,7 @@ def _one_line(text: str) -> str:
 
 
 GUTTER = 2
+MARGIN = 1  # a blank column on the right, drawn here: as option padding in CSS it cost a Padding visual per entry
 
 
 class Hanging:
@@ -53,12 +54,12 @@ class Hanging:
         return self._drawn[1]
 
     def _draw(self, console: Console, max_width: int):
-        width = max(1, max_width - GUTTER)
+        width = max(1, max_width - GUTTER - MARGIN)
         blank = Text(" " * GUTTER)
         for i, line in enumerate(self.body.wrap(console, width, overflow="fold")):
             mark = self.marks[i] if i < len(self.marks) else blank
             yield from mark.render(console)
-            line.pad_right(width - line.cell_len)
+            line.pad_right(max(width, max_width - GUTTER) - line.cell_len)
             yield from line.render(console)
             yield Segment.line()
 
