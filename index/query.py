@@ -18,6 +18,8 @@ from whoosh.qparser import plugins as qplugins
 from whoosh.qparser import syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
+from .schema import ENTITY_FIELDS
+
 MAX_QUERY_CHARS = 2000
 SEARCH_FIELDS = ("title", "body")
 FIELD_ALIASES = {
@@ -62,12 +64,35 @@ class _UnstemmedVariants(Plugin):
         return group
 
 
+class _UndottedEntityNames(Plugin):
+    """``place:"U.S."`` finds what ``place:US`` finds.
+
+    Entity fields hold each entity's canonical key, which has no dots ("us"), next to the spellings seen;
+    the tokenizer keeps a dot inside a word ("u.s"), so a dotted acronym only found the articles that
+    spelled it with dots. Runs after field names and their aliases are settled (100).
+    """
+
+    NODES = (syntax.WordNode, qplugins.PhrasePlugin.PhraseNode)
+
+    def filters(self, parser):
+        return [(self.undot, 106)]
+
+    def undot(self, parser, group):
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.undot(parser, node)
+            elif isinstance(node, self.NODES) and node.fieldname in ENTITY_FIELDS and "." in node.text:
+                node.text = node.text.replace(".", "") or node.text
+        return group
+
+
 def build_parser(schema):
     parser = MultifieldParser(list(SEARCH_FIELDS), schema=schema)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(_UnstemmedVariants())
+    parser.add_plugin(_UndottedEntityNames())
     return parser
 
 

@@ -113,3 +113,15 @@ def test_malformed_queries_return_an_error_value(lib, query, fragment):
 
 def test_unknown_sort_is_an_error_value(lib):
     assert "sort" in lib.search("kernel", sort="sideways").error
+
+
+def test_a_dotted_acronym_finds_what_the_undotted_one_finds(make_library):
+    library = make_library({"us.jsonl": "\n".join([
+        '{"title": "Rates rise", "text": "The U.S. economy grew faster than expected, officials in Washington said on Monday.", "date": "2021-02-01"}',
+        '{"title": "Trade talks", "text": "The US and Canada resumed trade talks in Ottawa on Tuesday.", "date": "2021-02-02"}',
+    ])})
+    both = {"Rates rise", "Trade talks"}
+    assert set(titles(library.search("place:US"))) == both
+    for query in ('place:"U.S."', "place:U.S.", 'entity:"U.S."', 'where:"u.s."'):
+        assert set(titles(library.search(query))) == both, query
+    assert titles(library.search('place:"U.S." AND Ottawa')) == ["Trade talks"]
