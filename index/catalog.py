@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -117,6 +118,14 @@ class Catalog:
             raise IndexDamaged(path, exc) from exc
         except sqlite3.DatabaseError as exc:
             raise IndexDamaged(path, exc) from exc
+        self._close_with_me()
+
+    def _close_with_me(self) -> None:
+        """Close the connection when this catalog is dropped (``Library.reopen`` after a rebuild drops the
+        old one). A connection sits in a reference cycle, so otherwise only the cyclic collector closes
+        it, and the reader freezes its start-up objects out of the collector's sight (tui/collector.py):
+        the deleted catalog would stay open, its disk space held, until the reader quit."""
+        weakref.finalize(self, self.db.close)
 
     def _migrate(self) -> None:
         """Create the schema, or bring an older catalog up to date, in one transaction: a second process
@@ -146,6 +155,7 @@ class Catalog:
         catalog._counted_dirty = False
         catalog.db = sqlite3.connect(":memory:", check_same_thread=False)
         catalog._migrate()
+        catalog._close_with_me()
         return catalog
 
     def _add_listing(self) -> None:

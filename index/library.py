@@ -1,6 +1,6 @@
 """The one facade the reader and the command line call: open, sync, search, show, entities, related.
 
-It hands out plain dataclasses (``models.py``) so neither face depends on Whoosh or SQLite, and it
+It hands out plain records (named tuples, ``models.py``) so neither face depends on Whoosh or SQLite, and it
 never imports spaCy unless asked to index something. Opened with ``defer_index``, it does not import
 Whoosh either until something needs the index: the newest articles come from the catalog, so the
 reader draws its first screen without it.

@@ -1,6 +1,6 @@
 """The Whoosh index on disk: opening it safely, one shared searcher, and writes.
 
-Whoosh objects never leave the engine: callers get plain dataclasses from ``library.py``.
+Whoosh objects never leave the engine: callers get plain records (named tuples) from ``library.py``.
 """
 
 from __future__ import annotations

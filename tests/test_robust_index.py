@@ -352,3 +352,37 @@ def test_a_full_catalog_database_is_reported_as_a_full_disk(tmp_path, corpus, mo
     with Library.open(home) as library:  # Whoosh committed before the catalog failed: the next run redoes it
         assert library.sync([extra], workers=1).failed == []
     assert _consistent(home) == FIRST + 5
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads the open files from /proc")
+def test_a_reopened_library_lets_go_of_the_deleted_catalog_with_start_up_frozen(make_library):
+    """The reader freezes its start-up objects out of the cyclic collector (tui/collector.py); the
+    catalog it opened then must still close when a rebuild replaces it, or the deleted file stays open."""
+    import gc
+    import os
+    import shutil
+
+    library = make_library({"a.txt": "Angela Merkel visited Paris on Monday.\n"})
+    library.search("")
+    gc.collect()
+    gc.freeze()
+    try:
+        folder = library.paths.library_dir
+        spare = folder.with_name("rebuilt")
+        shutil.copytree(folder, spare)
+        shutil.rmtree(folder)  # what a rebuild by another process does
+        spare.rename(folder)
+        library.reopen()
+        gc.collect()
+
+        def target(fd: str) -> str:
+            try:
+                return os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                return ""
+
+        held = [t for t in map(target, os.listdir("/proc/self/fd")) if "catalog" in t and "(deleted)" in t]
+        assert held == []
+        assert library.search("").total == 1
+    finally:
+        gc.unfreeze()

@@ -63,9 +63,11 @@ class NewsReader(App[int]):
             self.notify(problem, severity="warning", markup=False, timeout=8)
         if self.library.readonly:
             self.notify("This library is read-only: reading works, stars and indexing do not.", markup=False)
-        # Checked here rather than in the worker: a thread started for nothing competes with the
-        # first frame for the interpreter.
-        if self.index_paths or (self.seed and not self.library.readonly and not self.library.was_seeded()):
+        # A thread started for nothing competes with the first frame for the interpreter, so the cheap
+        # half of the check is made here; the worker makes the whole one (which may open the index, and
+        # so fail on a damaged one: that has to be reported by the worker, not crash the start-up).
+        if self.index_paths or (self.seed and not self.library.readonly
+                                and self.library.catalog.get_meta("initialised") is None):
             self.start_indexing(self.index_paths, seed=self.seed)
 
     def on_ready(self) -> None:
