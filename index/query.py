@@ -42,48 +42,57 @@ class Parsed:
     error: str | None = None
 
 
-class _UnstemmedVariants(Plugin):
+class _LeafRewrite(Plugin):
+    """A parser filter that changes leaf nodes of the query tree in place, at ``PRIORITY`` among
+    Whoosh's own filters (field names are settled at 100, fields expanded at 110)."""
+
+    PRIORITY = 0
+
+    def filters(self, parser):
+        return [(self._walk, self.PRIORITY)]
+
+    def _walk(self, parser, group):
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self._walk(parser, node)
+            else:
+                self.rewrite(node)
+        return group
+
+    def rewrite(self, node) -> None:
+        raise NotImplementedError
+
+
+class _UnstemmedVariants(_LeafRewrite):
     """Send fuzzy, prefix and wildcard words to the unstemmed ``exact`` field.
 
-    Runs after explicit field names are applied (100) and before the multifield expansion (110), so a
-    bare ``espr~`` or ``espe*`` is looked up among real words, not stems.
+    Runs after explicit field names are applied and before the multifield expansion, so a bare
+    ``espr~`` or ``espe*`` is looked up among real words, not stems.
     """
 
+    PRIORITY = 105
     VARIANT_NODES = (qplugins.FuzzyTermPlugin.FuzzyTermNode, qplugins.PrefixPlugin.PrefixNode,
                      qplugins.WildcardPlugin.WildcardNode)
 
-    def filters(self, parser):
-        return [(self.retarget, 105)]
-
-    def retarget(self, parser, group):
-        for node in group:
-            if isinstance(node, syntax.GroupNode):
-                self.retarget(parser, node)
-            elif isinstance(node, self.VARIANT_NODES) and node.fieldname in (None, "title", "body"):
-                node.set_fieldname("exact", override=True)
-        return group
+    def rewrite(self, node) -> None:
+        if isinstance(node, self.VARIANT_NODES) and node.fieldname in (None, "title", "body"):
+            node.set_fieldname("exact", override=True)
 
 
-class _UndottedEntityNames(Plugin):
+class _UndottedEntityNames(_LeafRewrite):
     """``place:"U.S."`` finds what ``place:US`` finds.
 
     Entity fields hold each entity's canonical key, which has no dots ("us"), next to the spellings seen;
     the tokenizer keeps a dot inside a word ("u.s"), so a dotted acronym only found the articles that
-    spelled it with dots. Runs after field names and their aliases are settled (100).
+    spelled it with dots. Runs once field names and their aliases are settled.
     """
 
+    PRIORITY = 106
     NODES = (syntax.WordNode, qplugins.PhrasePlugin.PhraseNode)
 
-    def filters(self, parser):
-        return [(self.undot, 106)]
-
-    def undot(self, parser, group):
-        for node in group:
-            if isinstance(node, syntax.GroupNode):
-                self.undot(parser, node)
-            elif isinstance(node, self.NODES) and node.fieldname in ENTITY_FIELDS and "." in node.text:
-                node.text = node.text.replace(".", "") or node.text
-        return group
+    def rewrite(self, node) -> None:
+        if isinstance(node, self.NODES) and node.fieldname in ENTITY_FIELDS and "." in node.text:
+            node.text = node.text.replace(".", "") or node.text
 
 
 def build_parser(schema):
