@@ -362,12 +362,15 @@ class Catalog:
 
     def _ensure_entity_totals(self) -> None:
         """Fill the running totals once, from ``mentions``, in a catalog made before they were kept (the
-        write that first needs them pays for it, inside its own transaction; the reader never does)."""
+        write that first needs them pays for it, inside its own transaction; the reader never does).
+        The per-label totals are rebuilt too: catalogs older still got that table empty."""
         if self._totals_ready:
             return
         if self.get_meta("entity_totals") is None:
+            self.db.execute("DELETE FROM entity_labels")
             self.db.execute("DELETE FROM entity_surfaces")
             self.db.execute("DELETE FROM entity_articles")
+            self.db.execute("INSERT INTO entity_labels SELECT key, label, sum(count) FROM mentions GROUP BY key, label")
             self.db.execute("INSERT INTO entity_surfaces SELECT key, surface, sum(count) FROM mentions "
                             "GROUP BY key, surface")
             self.db.execute("INSERT INTO entity_articles SELECT key, count(DISTINCT article_id) FROM mentions "
