@@ -14,7 +14,7 @@ import weakref
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from .article import Article
 from .entities.canonical import AliasTable, alias_list, display_name, _vote
@@ -248,21 +248,7 @@ class Catalog:
                     "INSERT INTO mentions VALUES (?,?,?,?,?)",
                     [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
                 )
-                per_label: dict[tuple[str, str], int] = {}
-                for (k, lab, _), n in counts.items():
-                    per_label[(k, lab)] = per_label.get((k, lab), 0) + n
-                self.db.executemany(
-                    "INSERT INTO entity_labels VALUES (?,?,?) ON CONFLICT(key, label) DO UPDATE SET n = n + excluded.n",
-                    [(k, lab, n) for (k, lab), n in per_label.items()])
-                per_surface: Counter[tuple[str, str]] = Counter()
-                for (k, _, surf), n in counts.items():
-                    per_surface[(k, surf)] += n
-                self.db.executemany(
-                    "INSERT INTO entity_surfaces VALUES (?,?,?) ON CONFLICT(key, surface) DO UPDATE SET n = n + excluded.n",
-                    [(k, surf, n) for (k, surf), n in per_surface.items()])
-                self.db.executemany(
-                    "INSERT INTO entity_articles VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
-                    [(k,) for k in {k for k, _, _ in counts}])
+                self._move_totals(counts, +1)
             full_names = {k for k, lab, _ in counts if lab == "PERSON" and " " in k}
             if full_names:
                 self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
@@ -278,25 +264,35 @@ class Catalog:
         return touched
 
     def _delete_mentions(self, article_id: str) -> set[str]:
-        rows = self.db.execute("SELECT key, label, sum(count) FROM mentions WHERE article_id=? GROUP BY key, label",
-                               (article_id,)).fetchall()
-        keys = {r[0] for r in rows}
-        if rows:
-            self.db.executemany("UPDATE entity_labels SET n = n - ? WHERE key=? AND label=?",
-                                [(n, k, lab) for k, lab, n in rows])
-            self.db.executemany("DELETE FROM entity_labels WHERE key=? AND label=? AND n <= 0",
-                                [(k, lab) for k, lab, _ in rows])
-            surfaces = self.db.execute("SELECT key, surface, sum(count) FROM mentions WHERE article_id=? "
-                                       "GROUP BY key, surface", (article_id,)).fetchall()
-            self.db.executemany("UPDATE entity_surfaces SET n = n - ? WHERE key=? AND surface=?",
-                                [(n, k, surf) for k, surf, n in surfaces])
-            self.db.executemany("DELETE FROM entity_surfaces WHERE key=? AND surface=? AND n <= 0",
-                                [(k, surf) for k, surf, _ in surfaces])
-            self.db.executemany("UPDATE entity_articles SET n = n - 1 WHERE key=?", [(k,) for k in keys])
-            self.db.executemany("DELETE FROM entity_articles WHERE key=? AND n <= 0", [(k,) for k in keys])
+        counts = {(k, lab, surf): n for k, lab, surf, n in self.db.execute(
+            "SELECT key, label, surface, count FROM mentions WHERE article_id=?", (article_id,))}
+        if counts:
+            self._move_totals(counts, -1)
         self.db.execute("DELETE FROM mentions WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM people WHERE article_id=?", (article_id,))
-        return keys
+        return {k for k, _, _ in counts}
+
+    def _move_totals(self, counts: Mapping[tuple[str, str, str], int], sign: int) -> None:
+        """Add one article's mentions ((key, label, surface) -> count) to the running totals per key, or
+        take them back (``sign`` -1): per label, per spelling, and one article for each key it names."""
+        per_label: dict[tuple[str, str], int] = {}  # plain dicts: Counter's += costs more per item
+        per_surface: dict[tuple[str, str], int] = {}
+        for (k, lab, surf), n in counts.items():
+            per_label[(k, lab)] = per_label.get((k, lab), 0) + n
+            per_surface[(k, surf)] = per_surface.get((k, surf), 0) + n
+        for table, column, rows in (
+                ("entity_labels", "label", [(k, lab, sign * n) for (k, lab), n in per_label.items()]),
+                ("entity_surfaces", "surface", [(k, surf, sign * n) for (k, surf), n in per_surface.items()])):
+            self.db.executemany(f"INSERT INTO {table} VALUES (?,?,?) "
+                                f"ON CONFLICT(key, {column}) DO UPDATE SET n = n + excluded.n", rows)
+            if sign < 0:
+                self.db.executemany(f"DELETE FROM {table} WHERE key=? AND {column}=? AND n <= 0",
+                                    [row[:2] for row in rows])
+        keys = [(k, sign) for k in {k for k, _, _ in counts}]
+        self.db.executemany("INSERT INTO entity_articles VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
+                            keys)
+        if sign < 0:
+            self.db.executemany("DELETE FROM entity_articles WHERE key=? AND n <= 0", [(k,) for k, _ in keys])
 
     # -- the article list --------------------------------------------------------------------------
     def listing_complete(self) -> bool:
