@@ -180,9 +180,14 @@ class Library:
         with self.store.searcher() as s:
             return s.doc_count()
 
+    def marked_seeded(self) -> bool:
+        """The catalog's record that an index run finished here: one row read, never the index (the
+        reader asks this while it starts, where a damaged index must not be opened)."""
+        return self.catalog.get_meta("initialised") is not None
+
     def was_seeded(self) -> bool:
         """True once the sample corpus (or anything else) has been indexed into this library."""
-        return self.catalog.get_meta("initialised") is not None or not self.is_empty()
+        return self.marked_seeded() or not self.is_empty()
 
     def stats(self) -> dict:
         from . import __version__

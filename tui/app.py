@@ -66,8 +66,7 @@ class NewsReader(App[int]):
         # A thread started for nothing competes with the first frame for the interpreter, so the cheap
         # half of the check is made here; the worker makes the whole one (which may open the index, and
         # so fail on a damaged one: that has to be reported by the worker, not crash the start-up).
-        if self.index_paths or (self.seed and not self.library.readonly
-                                and self.library.catalog.get_meta("initialised") is None):
+        if self.index_paths or (self.seed and not self.library.readonly and not self.library.marked_seeded()):
             self.start_indexing(self.index_paths, seed=self.seed)
 
     def on_ready(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
