@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, bbc_files  # noqa: E402
 
 from newsreader.index.article import Article, EntitySpan  # noqa: E402
-from newsreader.index.catalog import Catalog  # noqa: E402
+from newsreader.index.store.catalog import Catalog  # noqa: E402
 from newsreader.index.entities.canonical import NOISE_LABELS, canonicalise, default_aliases  # noqa: E402
-from newsreader.index.readers import read_file, reader_for  # noqa: E402
+from newsreader.index.ingest.readers import read_file, reader_for  # noqa: E402
 
 
 def articles_in(folder: Path) -> list[Article]:

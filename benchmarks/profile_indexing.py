@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 
 from newsreader.index.entities.extract import RawSpan  # noqa: E402
-from newsreader.index.readers import read_file, reader_for  # noqa: E402
+from newsreader.index.ingest.readers import read_file, reader_for  # noqa: E402
 
 
 def texts_in(folder: Path) -> list[str]:

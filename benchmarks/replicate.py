@@ -24,7 +24,7 @@ def _articles(home: Path):
     """The real library's articles with their spans, as ``Article`` records."""
     from newsreader.index.article import Article
     from newsreader.index.library import Library
-    from newsreader.index.store import decode_spans
+    from newsreader.index.store.whoosh.store import decode_spans
 
     out = []
     with Library.open(home, readonly=True) as library:
@@ -49,8 +49,8 @@ def build(source_home: Path, target_home: Path, size: int, *, progress=print) ->
     from newsreader.index.article import stable_id
     from newsreader.index.entities.canonical import NOISE_LABELS
     from newsreader.index.library import Library
-    from newsreader.index.store import document_for
-    from newsreader.index.sync import COMMIT_EVERY
+    from newsreader.index.store.whoosh.store import document_for
+    from newsreader.index.ingest.sync import COMMIT_EVERY
 
     started = time.perf_counter()
     shutil.rmtree(target_home, ignore_errors=True)

@@ -79,9 +79,9 @@ def measure(home: Path, repeats: int = 7) -> dict:
     from whoosh import index as whoosh_index
     from whoosh import query as wq
 
-    from newsreader.index import correct
+    from newsreader.index.search import correct
     from newsreader.index.library import Library
-    from newsreader.index.query import parse
+    from newsreader.index.search.query import parse
 
     library = Library.open(home, readonly=True)
     ix = whoosh_index.open_dir(str(library.paths.index_dir), indexname="articles")

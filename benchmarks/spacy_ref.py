@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def texts_in(folder: Path) -> list[str]:
-    from newsreader.index.readers import read_file, reader_for
+    from newsreader.index.ingest.readers import read_file, reader_for
 
     out = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):

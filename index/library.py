@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .catalog import Catalog, ListingRow
+from .store.catalog import Catalog, ListingRow
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
 from .errors import IndexDamaged, LibraryBusy, NoSuchArticle, ReadOnlyLibrary
@@ -80,7 +80,7 @@ class Library:
         Both are derived data; reading state lives in state.sqlite and is kept. Done under the write
         lock because a library that another process is writing can look damaged for a moment.
         """
-        from .locking import write_lock
+        from .store.locking import write_lock
 
         log.info("discarding a damaged library before rebuilding it: %s", damage)
         with write_lock(self.paths.lock_file):
@@ -115,8 +115,8 @@ class Library:
                 raise
 
     def _open_store(self) -> None:
-        from .search import Searcher
-        from .store import Store
+        from .search.searcher import Searcher
+        from .store.whoosh.store import Store
 
         store = Store(self.paths.index_dir, readonly=self.readonly)
         self._searcher = Searcher(store)
@@ -216,7 +216,7 @@ class Library:
         return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
 
     def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None):
-        from .sync import Syncer
+        from .ingest.sync import Syncer
 
         chosen = self.settings.workers if workers is None else workers
         return Syncer(
@@ -232,7 +232,7 @@ class Library:
 
         ``rebuild`` also re-reads every folder indexed before, so the library comes back whole.
         """
-        from .locking import write_lock
+        from .store.locking import write_lock
 
         if self.readonly:
             raise ReadOnlyLibrary(self.paths.home)
@@ -258,7 +258,7 @@ class Library:
     def index_articles(self, source_key: str, articles, *, remove_missing: bool = False,
                        progress: Callable | None = None, wait: float = 30.0):
         """Index articles that came from somewhere other than a file (a fetched feed)."""
-        from .locking import write_lock
+        from .store.locking import write_lock
 
         if self.readonly:
             raise ReadOnlyLibrary(self.paths.home)
@@ -286,7 +286,7 @@ class Library:
             return
         missing = set(self.catalog.ids_without_listing())
         if missing and self.store.exists:
-            from .catalog import lead
+            from .store.catalog import lead
 
             rows = []
             with self.store.searcher() as s:
@@ -352,7 +352,7 @@ class Library:
                             offset=offset)
 
     def article(self, article_id: str) -> ArticleView:
-        from .store import decode_spans
+        from .store.whoosh.store import decode_spans
 
         with self.store.searcher() as s:
             fields = s.document(id=article_id) if self.store.exists else None
@@ -426,7 +426,7 @@ class Library:
         if catalog is not None:
             rows = catalog.listing(ids)
             return [_listed(rows[i]) for i in ids if i in rows]
-        from .search import hit_from_fields
+        from .search.searcher import hit_from_fields
 
         hits = []
         with self.store.searcher() as s:
@@ -444,7 +444,7 @@ class Library:
         return f'{field}:"{name}"'
 
     def related(self, article_id: str, *, limit: int = 10) -> list[Hit]:
-        from .related import related
+        from .search.related import related
 
         self.article(article_id)  # raises NoSuchArticle
         return related(self.store, self.catalog, article_id, limit)
@@ -475,7 +475,7 @@ class Library:
     # Subscriptions live in the state database (they survive ``index --rebuild``); each call opens its
     # own connection so the reader's worker threads and the CLI can call these freely.
     def _subscriptions(self):
-        from .subscriptions import Subscriptions
+        from .feeds.subscriptions import Subscriptions
 
         return Subscriptions(self.paths.state_file, readonly=self.readonly)
 
@@ -489,8 +489,8 @@ class Library:
 
     def add_feed(self, url: str, name: str | None = None):
         """Subscribe (nothing is fetched until a refresh); raises FeedError for a bad or known address."""
-        from .fetch import check_feed_url
-        from .subscriptions import FeedError
+        from .feeds.fetch import check_feed_url
+        from .feeds.subscriptions import FeedError
 
         if self.readonly:
             raise ReadOnlyLibrary(self.paths.home)
@@ -507,7 +507,7 @@ class Library:
     def remove_feed(self, url_or_name: str, *, keep_articles: bool = False) -> tuple:
         """Unsubscribe; returns (the feed, articles removed). Articles another feed carries, or starred
         ones, stay."""
-        from .subscriptions import FeedError
+        from .feeds.subscriptions import FeedError
 
         if self.readonly:
             raise ReadOnlyLibrary(self.paths.home)
@@ -528,8 +528,8 @@ class Library:
 
     def _delete_articles(self, ids: list[str], wait: float = 30.0) -> int:
         from .entities.canonical import NOISE_LABELS
-        from .locking import write_lock
-        from .sync import cancel_writer
+        from .store.locking import write_lock
+        from .ingest.sync import cancel_writer
 
         with write_lock(self.paths.lock_file, wait=wait):
             present = [i for i in ids if self.catalog.article_hash(i) is not None]
@@ -558,8 +558,8 @@ class Library:
         (phases ``feeds``, ``pages``, ``index``, ``done``); setting ``cancel`` stops between requests and
         keeps what was indexed. ``policy`` (a FetchPolicy) overrides timeouts, limits and retries.
         """
-        from .refresh import Refresher, RefreshProgress
-        from .subscriptions import FeedError
+        from .feeds.refresh import Refresher, RefreshProgress
+        from .feeds.subscriptions import FeedError
 
         if self.readonly:
             raise ReadOnlyLibrary(self.paths.home)
@@ -588,8 +588,8 @@ class Library:
 
     def import_opml(self, data: bytes) -> dict:
         """Subscribe to every feed in an OPML file: {"added": [Feed], "existing": [url], "invalid": [(url, why)]}."""
-        from .opml import parse
-        from .subscriptions import FeedError
+        from .feeds.opml import parse
+        from .feeds.subscriptions import FeedError
 
         outlines = parse(data)
         out: dict = {"added": [], "existing": [], "invalid": []}
@@ -611,7 +611,7 @@ class Library:
         return out
 
     def export_opml(self) -> str:
-        from .opml import dump
+        from .feeds.opml import dump
 
         return dump(self.feeds())
 

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import NewsreaderError, ReadOnlyLibrary
-from .sqlite_in import select_in
-from .sqlite_ro import connect_readonly
+from .store.sqlite_in import select_in
+from .store.sqlite_ro import connect_readonly
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS article_state (

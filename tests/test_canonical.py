@@ -11,7 +11,7 @@ from collections import Counter
 from hypothesis import given, settings, strategies as st
 
 from newsreader.index.article import Article, EntitySpan
-from newsreader.index.catalog import Catalog
+from newsreader.index.store.catalog import Catalog
 from newsreader.index.entities.canonical import (
     NOISE_LABELS, alias_list, build_aliases, canonicalise, default_aliases, display_name, normalise,
 )

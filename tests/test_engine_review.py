@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 
-import newsreader.index.sync as sync_module
+import newsreader.index.ingest.sync as sync_module
 from newsreader.index.config import resolve_paths
 from newsreader.index.errors import LibraryBusy, NewsreaderError
 from newsreader.index.library import Library
-from newsreader.index.locking import write_lock
+from newsreader.index.store.locking import write_lock
 from newsreader.index.logs import setup_logging
 from newsreader.index.state import State
-from newsreader.index.worker import index_in_subprocess
+from newsreader.index.ingest.worker import index_in_subprocess
 
 
 def _story(i: int, word: str = "harbour") -> str:
@@ -89,7 +89,7 @@ def test_cancelling_a_two_process_index_leaves_no_process_and_no_lock(tmp_path):
         if event.get("event") == "progress" and event.get("articles", 0) > 0 and not cancel.is_set():
             # NER results are coming back, so the pool is up: note its processes, then cancel.
             seen["worker"] = {p for p in _children(os.getpid())
-                              if "newsreader.index.worker" in Path(f"/proc/{p}/cmdline").read_text()}
+                              if "newsreader.index.ingest.worker" in Path(f"/proc/{p}/cmdline").read_text()}
             seen["pool"] = {c for w in seen["worker"] for c in _children(w)}
             cancel.set()
 
@@ -292,8 +292,8 @@ def test_log_records_go_to_the_data_folder_and_not_to_stderr(tmp_path, capfd):
     try:
         assert setup_logging(paths) is handler
         assert not paths.log_file.exists()  # nothing logged yet: no file
-        logging.getLogger("newsreader.index.sync").exception("reader crashed on %s", "x.txt")
-        logging.getLogger("newsreader.index.sync").info("indexed %d", 3)
+        logging.getLogger("newsreader.index.ingest.sync").exception("reader crashed on %s", "x.txt")
+        logging.getLogger("newsreader.index.ingest.sync").info("indexed %d", 3)
         logging.getLogger("whoosh").info("chatter")
         handler.flush()
         text = paths.log_file.read_text()

@@ -115,7 +115,7 @@ def test_bad_stored_url_and_bad_redirect_fail_alone(server, tmp_path, capsys):
     """Issue 6: failures are per feed. A url stored before the add-time check existed (or written by
     another tool) and a redirect to a malformed Location each fail with a reason; the good feed is indexed."""
     from newsreader.index.library import Library
-    from newsreader.index.subscriptions import Subscriptions
+    from newsreader.index.feeds.subscriptions import Subscriptions
 
     home = tmp_path / "home"
     good = server.url("/news.xml")

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from cli_helpers import run
 from feeds_server import FeedServer
-from newsreader.index.refresh import RefreshProgress
+from newsreader.index.feeds.refresh import RefreshProgress
 from newsreader.tui.feeds_cli import RefreshBar
 
 HOSTILE_NAME = "Evil\x1b]0;pwned\x07 \x1b[31mred\x9b1m [bold]loud[/bold] [/x]"

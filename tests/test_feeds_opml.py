@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from newsreader.index import opml
+from newsreader.index.feeds import opml
 from newsreader.index.library import Library
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>

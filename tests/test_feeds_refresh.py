@@ -11,9 +11,9 @@ import threading
 import pytest
 
 from feeds_server import FeedServer, article_page, closed_port, rss
-from newsreader.index.fetch import FetchError, Fetcher, FetchPolicy
+from newsreader.index.feeds.fetch import FetchError, Fetcher, FetchPolicy
 from newsreader.index.library import Library
-from newsreader.index.subscriptions import FeedError
+from newsreader.index.feeds.subscriptions import FeedError
 
 POLICY = FetchPolicy(timeout=0.4, deadline=5, max_redirects=3, max_bytes=40_000, retries=2, backoff=0.01,
                      max_backoff=0.05, concurrency=4, per_host=3, trust_env=False)
@@ -256,7 +256,7 @@ def test_bad_addresses_met_while_fetching_are_fetch_errors(server, monkeypatch):
             fetcher.get(bad_host)
         # Past the address check (as with a url stored before the check existed): httpx and the
         # resolver's own errors (UnicodeError from idna, InvalidURL) must still become FetchErrors.
-        monkeypatch.setattr("newsreader.index.fetch._check_url", lambda url: None)
+        monkeypatch.setattr("newsreader.index.feeds.fetch._check_url", lambda url: None)
         with pytest.raises(FetchError, match=r"invalid address http://a\.\.b/feed \(label empty or too long\)"):
             fetcher.get("http://a..b/feed")
         with pytest.raises(FetchError, match=r"invalid address http://999\.1\.1\.1/"):
@@ -324,9 +324,9 @@ def test_feed_engine_modules_import_no_ui():
     import subprocess
     import sys
 
-    code = ("import sys, newsreader.index.library, newsreader.index.subscriptions, newsreader.index.opml; "
+    code = ("import sys, newsreader.index.library, newsreader.index.feeds.subscriptions, newsreader.index.feeds.opml; "
             "early = [m for m in ('httpx', 'rich', 'textual', 'spacy') if m in sys.modules]; "
-            "import newsreader.index.refresh; "
+            "import newsreader.index.feeds.refresh; "
             "late = [m for m in ('textual', 'spacy') if m in sys.modules]; "
             "print(early, late); sys.exit(bool(early or late))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

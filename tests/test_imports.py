@@ -8,9 +8,9 @@ import sys
 import pytest
 
 ENGINE_MODULES = [
-    "newsreader.index.library", "newsreader.index.search", "newsreader.index.store", "newsreader.index.sync",
-    "newsreader.index.catalog", "newsreader.index.readers", "newsreader.index.entities.canonical",
-    "newsreader.index.entities.extract", "newsreader.index.related", "newsreader.index.state",
+    "newsreader.index.library", "newsreader.index.search.searcher", "newsreader.index.store.whoosh.store", "newsreader.index.ingest.sync",
+    "newsreader.index.store.catalog", "newsreader.index.ingest.readers", "newsreader.index.entities.canonical",
+    "newsreader.index.entities.extract", "newsreader.index.search.related", "newsreader.index.state",
 ]
 
 

@@ -21,10 +21,10 @@ from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from newsreader.index import segment_writer
-from newsreader.index.schema import build_schema
-from newsreader.index.segment_writer import BulkSegmentWriter
-from newsreader.index.store import _write_codec
+from newsreader.index.store.whoosh import segment_writer
+from newsreader.index.store.whoosh.schema import build_schema
+from newsreader.index.store.whoosh.segment_writer import BulkSegmentWriter
+from newsreader.index.store.whoosh.store import _write_codec
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 ODD = ["café", "naïve", "Zürich", "東京", "O'Neill's", "U.S.", "3.141", "big-time", "under_score", "a*b",

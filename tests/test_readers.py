@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsreader.index.readers import ReadError, read_file, reader_for
+from newsreader.index.ingest.readers import ReadError, read_file, reader_for
 
 
 def read(tmp_path: Path, name: str, content: str | bytes):

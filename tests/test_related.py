@@ -14,7 +14,7 @@ import pytest
 
 from newsreader.index.errors import NoSuchArticle
 from newsreader.index.library import Library
-from newsreader.index.related import entity_scores
+from newsreader.index.search.related import entity_scores
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

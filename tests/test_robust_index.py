@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-import newsreader.index.sync as sync_module
+import newsreader.index.ingest.sync as sync_module
 from newsreader.index.errors import DiskFull, IndexDamaged, LibraryBusy, ReadOnlyLibrary
 from newsreader.index.library import Library
 from newsreader.tui.cli import main
@@ -83,7 +83,7 @@ def test_ctrl_c_keeps_what_was_committed_and_the_same_command_finishes(tmp_path,
 
 KILLABLE = """
 import json, sys
-import newsreader.index.sync as sync
+import newsreader.index.ingest.sync as sync
 sync.COMMIT_EVERY = 25
 from newsreader.index.library import Library
 def progress(p):
@@ -125,7 +125,7 @@ def test_a_killed_indexer_leaves_a_usable_library_and_a_rerun_completes(tmp_path
 HOLDER = """
 import sys
 from pathlib import Path
-from newsreader.index.locking import write_lock
+from newsreader.index.store.locking import write_lock
 with write_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.readline()
@@ -328,7 +328,7 @@ run search town5 --json
 
 def test_a_full_catalog_database_is_reported_as_a_full_disk(tmp_path, corpus, monkeypatch, capsys):
     """Simulated: SQLite's own 'database or disk is full' error, raised when the catalog commits."""
-    from newsreader.index.catalog import Catalog
+    from newsreader.index.store.catalog import Catalog
 
     home = tmp_path / "home"
     with Library.open(home) as library:

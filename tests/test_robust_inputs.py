@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from newsreader.index.library import Library
-from newsreader.index.readers import ReadError, read_file
-from newsreader.index.sync import SyncReport, walk
+from newsreader.index.ingest.readers import ReadError, read_file
+from newsreader.index.ingest.sync import SyncReport, walk
 from newsreader.tui.cli import main
 
 GOOD_TEXT = "Harbour reopens after storm\n\nThe harbour at Kestrel Bay reopened on Monday after repairs.\n"

@@ -98,7 +98,7 @@ class NewsReader(App[int]):
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _index(self, paths: list[str], seed: bool, rebuild: bool) -> None:
-        from ..index.worker import index_in_subprocess
+        from ..index.ingest.worker import index_in_subprocess
 
         if not paths and not rebuild and not (seed and not self.library.was_seeded()):
             return
@@ -137,7 +137,7 @@ class NewsReader(App[int]):
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def _refresh(self, names: list[str]) -> None:
-        from ..index.worker import index_in_subprocess
+        from ..index.ingest.worker import index_in_subprocess
 
         worker = get_current_worker()
         self.post_message(self.Indexing({"event": "start", "kind": "refresh"}))

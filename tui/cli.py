@@ -73,7 +73,7 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 @command("index", "index files and folders (incremental; --rebuild starts over)")(_index_args)
 def cmd_index(args) -> int:
     from ..index.library import Library, seeds_dir
-    from ..index.sync import StrictFailure
+    from ..index.ingest.sync import StrictFailure
     from .progress import IndexProgress, print_report
 
     paths = args.paths

@@ -144,7 +144,7 @@ def _refresh_args(p: argparse.ArgumentParser) -> None:
 def cmd_refresh(args) -> int:
     from dataclasses import replace
 
-    from ..index.fetch import FetchPolicy
+    from ..index.feeds.fetch import FetchPolicy
 
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be more than 0")

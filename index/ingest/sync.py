@@ -22,12 +22,12 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
-from .article import Article, EntitySpan
-from .catalog import Catalog, FileRecord
-from .entities.canonical import NOISE_LABELS, AliasTable, canonicalise
-from .errors import DiskFull
+from ..article import Article, EntitySpan
+from ..store.catalog import Catalog, FileRecord
+from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise
+from ..errors import DiskFull
 from .readers import ReadError, read_file, reader_for
-from .store import Store, document_for
+from ..store.whoosh.store import Store, document_for
 
 log = logging.getLogger(__name__)
 

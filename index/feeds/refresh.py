@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, Sequence
 
-from .article import Article
+from ..article import Article
 from .fetch import FetchError, Fetcher, FetchPolicy, Response
 from .fulltext import full_text
-from .readers.base import ReadError
-from .readers.feeds import parse
+from ..ingest.readers.base import ReadError
+from ..ingest.readers.feeds import parse
 from .subscriptions import Feed, Subscriptions
 
 log = logging.getLogger(__name__)

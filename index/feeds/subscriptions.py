@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .errors import NewsreaderError, ReadOnlyLibrary
-from .sqlite_in import select_in
+from ..errors import NewsreaderError, ReadOnlyLibrary
+from ..store.sqlite_in import select_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -110,7 +110,7 @@ class Subscriptions:
                 self.readonly = True
         self.db = None
         if path.exists():  # read-only: list what is there, if the tables were ever created
-            from .sqlite_ro import connect_readonly
+            from ..store.sqlite_ro import connect_readonly
 
             db = connect_readonly(path)  # copes with WAL files on a read-only mount
             try:

@@ -6,7 +6,7 @@ import email.utils
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..article import Article
+from ...article import Article
 
 
 class ReadError(Exception):

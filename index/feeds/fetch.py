@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import __version__
+from .. import __version__
 
 USER_AGENT = f"newsreader/{__version__} (+https://github.com/newsreader; terminal feed reader)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -3,8 +3,8 @@
 The terminal reader runs indexing this way so that spaCy is never imported into the reader's
 process and NER never competes with the UI thread for the GIL. Usage (internal)::
 
-    python -m newsreader.index.worker --home HOME [--rebuild] [--seed] PATH...
-    python -m newsreader.index.worker --home HOME --refresh [FEED...]
+    python -m newsreader.index.ingest.worker --home HOME [--rebuild] [--seed] PATH...
+    python -m newsreader.index.ingest.worker --home HOME --refresh [FEED...]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tempfile
 import threading
 from typing import Callable
 
-from .errors import NewsreaderError
+from ..errors import NewsreaderError
 
 
 STOP_GRACE = 10.0  # seconds a cancelled worker gets to roll back and stop its NER processes
@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C, so the batch is rolled back and the NER pool is stopped before this process exits.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
-    from .config import resolve_paths
-    from .library import Library, seeds_dir
-    from .logs import setup_logging
+    from ..config import resolve_paths
+    from ..library import Library, seeds_dir
+    from ..logs import setup_logging
 
     setup_logging(resolve_paths(args.home))
 
@@ -98,7 +98,7 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
     The child's stderr goes to a temporary file, not a pipe: a pipe nobody reads while stdout is being
     relayed fills up (64 KB of warnings or tracebacks) and would block the child for ever.
     """
-    cmd = [sys.executable, "-m", "newsreader.index.worker", "--home", str(home)]
+    cmd = [sys.executable, "-m", "newsreader.index.ingest.worker", "--home", str(home)]
     if rebuild:
         cmd.append("--rebuild")
     if seed:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import LibraryBusy, ReadOnlyLibrary
+from ..errors import LibraryBusy, ReadOnlyLibrary
 
 
 @contextmanager

@@ -17,9 +17,9 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 
-from .article import Article, EntitySpan
-from .entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS, AliasTable
-from .errors import IndexDamaged, LibraryBusy
+from ...article import Article, EntitySpan
+from ...entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS, AliasTable
+from ...errors import IndexDamaged, LibraryBusy
 from .schema import build_schema
 
 log = logging.getLogger(__name__)

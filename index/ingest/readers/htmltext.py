@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.etree
 import lxml.html
 
-from ..textclean import clean_body
+from ...textclean import clean_body
 
 _BLOCKS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..article import Article, stable_id
-from ..textclean import clean_line, clean_url
+from ...article import Article, stable_id
+from ...textclean import clean_line, clean_url
 from .base import ReadError, ReadResult, parse_date
 from .decoding import reject_binary
 from .htmltext import html_to_text

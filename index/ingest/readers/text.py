@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..article import Article, stable_id
-from ..textclean import clean_body, clean_line
+from ...article import Article, stable_id
+from ...textclean import clean_body, clean_line
 from .base import ReadError, ReadResult
 from .decoding import decode
 

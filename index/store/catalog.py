@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
-from .article import Article
-from .entities.canonical import AliasTable, alias_list, display_name, _vote
-from .errors import IndexDamaged, LibraryBusy
+from ..article import Article
+from ..entities.canonical import AliasTable, alias_list, display_name, _vote
+from ..errors import IndexDamaged, LibraryBusy
 from .sqlite_in import chunked, select_in
 from .sqlite_ro import connect_readonly
 
@@ -534,6 +534,6 @@ def _listing_row(row) -> ListingRow:
 
 def lead(body: str) -> str:
     """The opening lines the list shows under a title when nothing was searched (the snippet's window)."""
-    from .highlight import snippet
+    from ..search.highlight import snippet
 
     return snippet(body, [])[0]

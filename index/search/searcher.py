@@ -6,7 +6,7 @@ from whoosh import query as wq
 
 from . import collect, correct
 from .highlight import match_spans, snippet
-from .models import Hit, SearchResult
+from ..models import Hit, SearchResult
 from .query import build_parser, parse
 
 SORTS = ("relevance", "date")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .article import Article
+from ..article import Article
 from .fetch import FetchError, Fetcher
-from .readers.base import ReadError
-from .readers.decoding import decode
-from .readers.html import extract
-from .textclean import clean_body, clean_line
+from ..ingest.readers.base import ReadError
+from ..ingest.readers.decoding import decode
+from ..ingest.readers.html import extract
+from ..textclean import clean_body, clean_line
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from datetime import datetime, timezone
 
-from .errors import NewsreaderError
+from ..errors import NewsreaderError
 
 # XML 1.0 cannot carry most control characters, even escaped; a feed title may contain them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

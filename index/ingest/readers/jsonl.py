@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..article import Article, stable_id
-from ..textclean import clean_body, clean_line, clean_url
+from ...article import Article, stable_id
+from ...textclean import clean_body, clean_line, clean_url
 from .base import ReadError, ReadResult, parse_date
 from .decoding import decode
 

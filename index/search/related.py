@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .entities.canonical import NOISE_LABELS
-from .search import hit_from_fields
+from ..entities.canonical import NOISE_LABELS
+from .searcher import hit_from_fields
 
 TEXT_WEIGHT = 0.45
 ENTITY_WEIGHT = 0.55

@@ -1,0 +1,1 @@
+"""Subscribed feeds: HTTP fetching, refreshes, subscriptions and OPML."""

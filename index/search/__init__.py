@@ -1,0 +1,1 @@
+"""Questions out: the query language, running it over postings, highlights, corrections, related articles."""
