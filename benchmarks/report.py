@@ -81,6 +81,18 @@ def print_tables(out: dict) -> None:
                       round(sorted(x["whoosh_ms"] for x in v)[len(v) // 2], 1),
                       max(v, key=lambda x: x["newsreader_ms"])["query"] or "(all, newest first)",
                       max(x["newsreader_ms"] for x in v)] for k, v in kinds.items()]))
+    quality = out.get("search_quality")
+    if quality:
+        rows = [[name, quality[name]["mrr10"], quality[name]["first"], quality[name]["not_in_top10"],
+                 quality[name]["errors"], quality[name]["suggestion_helped"], quality[name]["search_ms_p50"],
+                 quality[name]["search_ms_p95"], target,
+                 _ok(quality[name]["mrr10"], limit, below=False) + "/" + _ok(quality[name]["errors"], 1)]
+                for name, target, limit in (("exact", ">= 0.95", 0.95), ("swap", ">= 0.90", 0.90),
+                                            ("mixed", ">= 0.85", 0.85))]
+        print(table(f"Known-item search: {quality['exact']['queries']} headlines of {quality['articles']:,} articles, "
+                    f"as typed and with {quality['typos']} typos (benchmarks/search_quality.py)",
+                    ["headlines", "MRR@10", "first", "not in top 10", "errors", "found via suggestion", "p50 ms",
+                     "p95 ms", "target", "met (MRR/no error)"], rows))
     screens = out.get("first_screen", {})
     if screens:
         rows = []

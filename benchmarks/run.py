@@ -142,16 +142,19 @@ def main() -> int:
     parser.add_argument("--skip-typing", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="measure the libraries left by the last run "
                         "instead of building them (indexing figures are then not measured)")
-    parser.add_argument("--only", default="", help="comma-separated stages: indexing,into-large,search,screen,typing "
+    parser.add_argument("--only", default="", help="comma-separated stages: indexing,into-large,search,quality,"
+                        "screen,typing "
                         "(the libraries are built either way)")
     args = parser.parse_args()
 
     import first_screen
     import replicate
     import search_bench
+    import search_quality
     import typing_bench
 
-    stages = set(args.only.split(",")) if args.only else {"indexing", "into-large", "search", "screen", "typing"}
+    stages = set(args.only.split(",")) if args.only else {"indexing", "into-large", "search", "quality", "screen",
+                                                          "typing"}
     started = time.perf_counter()
     out: dict = {"started": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
                  "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -205,6 +208,10 @@ def main() -> int:
     out["library_bytes"] = {name: sum(f.stat().st_size for f in (home / "library").rglob("*") if f.is_file())
                             for name, home in homes.items()}
     out["search"] = {}
+    if "quality" in stages:
+        say(f"Known-item search quality: {mid} (headlines exact and with typos)")
+        out["search_quality"] = search_quality.measure(homes[mid])
+        save()
     out["first_screen"] = {}
     out["typing"] = {}
     for name, home in homes.items():
