@@ -49,7 +49,6 @@ def build(source_home: Path, target_home: Path, size: int, *, progress=print) ->
     from newsreader.index.article import stable_id
     from newsreader.index.entities.canonical import NOISE_LABELS
     from newsreader.index.library import Library
-    from newsreader.index.store.whoosh.store import document_for
     from newsreader.index.ingest.sync import COMMIT_EVERY
 
     started = time.perf_counter()
@@ -77,7 +76,7 @@ def build(source_home: Path, target_home: Path, size: int, *, progress=print) ->
                     original, id=stable_id("bench-replica", str(replica), original.id),
                     source_key=f"bench-replica:{replica}:{original.path}", published=None, fetched=when,
                 )
-                writer.add_document(**document_for(article, library.aliases))
+                writer.put(article, library.aliases)
                 touched |= catalog.put_article(article)
                 written += 1
                 pending += 1

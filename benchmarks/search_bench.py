@@ -79,15 +79,15 @@ def measure(home: Path, repeats: int = 7) -> dict:
     from whoosh import index as whoosh_index
     from whoosh import query as wq
 
-    from newsreader.index.search import correct
+    from newsreader.index.store.whoosh import correct
     from newsreader.index.library import Library
-    from newsreader.index.search.query import parse
+    from newsreader.index.store.whoosh.query import parse
 
     library = Library.open(home, readonly=True)
     ix = whoosh_index.open_dir(str(library.paths.index_dir), indexname="articles")
     raw = ix.searcher()
     schema = raw.schema
-    parser = library.searcher.parser(schema)
+    parser = library.store.queries.parser(schema)
 
     def raw_search(q, sort):
         by_date = sort == "date" or isinstance(q, wq.Every)

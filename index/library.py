@@ -19,12 +19,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .store.catalog import Catalog, ListingRow
+from .store.catalog import Catalog
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
 from .errors import IndexDamaged, LibraryBusy, NoSuchArticle, ReadOnlyLibrary
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
 from .state import State
+from .store.backend import Backend
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1)
@@ -57,7 +58,7 @@ class Library:
         self.readonly = readonly
         self._open_lock = threading.RLock()
         self._defer = defer_index and not repair
-        self._store = self._searcher = None
+        self._store: Backend | None = None
         self.state = State(paths.state_file, readonly=readonly)
         self.repaired: IndexDamaged | None = None
         try:
@@ -105,7 +106,7 @@ class Library:
         return cls(paths, readonly=readonly, repair=repair, defer_index=defer_index)
 
     def _open_engine(self) -> None:
-        self._store = self._searcher = None
+        self._store = None
         self._open_catalog()
         if not self._defer:
             try:
@@ -115,34 +116,23 @@ class Library:
                 raise
 
     def _open_store(self) -> None:
-        from .search.searcher import Searcher
-        from .store.whoosh.store import Store
+        from .store.whoosh.store import Store  # the one place that picks the backend
 
-        store = Store(self.paths.index_dir, readonly=self.readonly)
-        self._searcher = Searcher(store)
-        self._store = store
+        self._store = Store(self.paths.index_dir, readonly=self.readonly)
 
-    def _engine(self):
-        """(store, searcher), opened (and Whoosh imported) on first use; read together under the lock so
-        a ``reopen()`` on another thread never hands out one without the other."""
+    @property
+    def store(self) -> Backend:
+        """The full-text store, opened (and Whoosh imported) on first use, under the lock so a
+        ``reopen()`` on another thread never hands out a half-opened one."""
         with self._open_lock:
             if self._store is None:
                 self._open_store()
-            return self._store, self._searcher
-
-    @property
-    def store(self):
-        return self._engine()[0]
-
-    @property
-    def searcher(self):
-        return self._engine()[1]
+            assert self._store is not None
+            return self._store
 
     def warm(self) -> None:
         """Open the index now (from a worker), so the first search or article does not pay for it."""
-        store, searcher = self._engine()
-        with store.searcher() as s:
-            searcher.parser(s.schema)
+        self.store.warm()
 
     def _open_catalog(self) -> None:
         if self.readonly and not self.paths.catalog_file.exists():
@@ -175,10 +165,8 @@ class Library:
         return self.article_count() == 0
 
     def article_count(self) -> int:
-        if not self.store.exists:
-            return 0
-        with self.store.searcher() as s:
-            return s.doc_count()
+        store = self.store
+        return store.count() if store.exists else 0
 
     def marked_seeded(self) -> bool:
         """The catalog's record that an index run finished here: one row read, never the index (the
@@ -286,17 +274,7 @@ class Library:
             return
         missing = set(self.catalog.ids_without_listing())
         if missing and self.store.exists:
-            from .store.catalog import lead
-
-            rows = []
-            with self.store.searcher() as s:
-                for fields in s.all_stored_fields():
-                    if fields.get("id") in missing:
-                        rows.append(ListingRow(
-                            fields["id"], fields.get("title", ""), fields.get("source", ""), fields.get("path", ""),
-                            fields.get("url", ""), int(fields.get("words") or 0), fields.get("published"),
-                            fields.get("sortdate"), lead(fields.get("body", ""))))
-            self.catalog.put_listing(rows)
+            self.catalog.put_listing([row for row in self.store.listing() if row.id in missing])
         self.catalog.set_meta("listing", "1")
         self.catalog.commit()
 
@@ -318,11 +296,11 @@ class Library:
         here: a call on another thread may be using them, and they close when it drops them.
         """
         with self._open_lock:
-            old = (self._store, self.catalog, self._searcher, self._catalog_file)
+            old = (self._store, self.catalog, self._catalog_file)
             try:
                 self._open_engine()
             except BaseException:
-                self._store, self.catalog, self._searcher, self._catalog_file = old
+                self._store, self.catalog, self._catalog_file = old
                 raise
 
     # -- reading -----------------------------------------------------------------------------------
@@ -333,10 +311,10 @@ class Library:
         if catalog is not None:
             return self._newest(catalog, query, limit, offset, sort)
         try:
-            store, searcher = self._engine()
+            store = self.store
             if not store.exists:
                 return SearchResult(query, 0, (), sort=sort)
-            return searcher.search(query, limit=limit, offset=offset, sort=sort)
+            return store.search(query, limit=limit, offset=offset, sort=sort)
         except (LibraryBusy, IndexDamaged) as exc:
             return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
 
@@ -348,30 +326,20 @@ class Library:
     def _newest(catalog: Catalog, query: str, limit: int, offset: int, sort: str) -> SearchResult:
         limit, offset = max(0, int(limit)), max(0, int(offset))
         rows = catalog.newest(limit, offset) if limit else []
-        return SearchResult(query, catalog.count_articles(), tuple(_listed(r) for r in rows), sort=sort,
+        return SearchResult(query, catalog.count_articles(), tuple(r.hit() for r in rows), sort=sort,
                             offset=offset)
 
     def article(self, article_id: str) -> ArticleView:
-        from .store.whoosh.store import decode_spans
-
-        with self.store.searcher() as s:
-            fields = s.document(id=article_id) if self.store.exists else None
-        if not fields:
+        view = self.store.get(article_id)
+        if view is None:
             raise NoSuchArticle(article_id)
-        body, title = fields.get("body", ""), fields.get("title", "")
-        spans, title_spans = decode_spans(fields.get("spans"), body, title)
-        return ArticleView(
-            id=article_id, title=title, body=body, source=fields.get("source", ""), url=fields.get("url", ""),
-            published=fields.get("published"), path=fields.get("path", ""), words=int(fields.get("words") or 0),
-            partial=bool(fields.get("partial")), entities=tuple(spans), title_entities=tuple(title_spans),
-            date=fields.get("sortdate"),
-        )
+        return view
 
     def match_spans(self, article_id: str, query: str) -> list[tuple[int, int]]:
         """Where ``query`` matches in the article's body: the reader's next/previous hit."""
         if not query.strip():
             return []
-        return self.searcher.match_spans(query, self.article(article_id).body)
+        return self.store.match_spans(query, self.article(article_id).body)
 
     def article_entities(self, article_id: str, *, include_noise: bool = True) -> list[ArticleEntity]:
         """The article's entities with mention counts, most mentioned first."""
@@ -425,16 +393,8 @@ class Library:
         catalog = self._listing_catalog()
         if catalog is not None:
             rows = catalog.listing(ids)
-            return [_listed(rows[i]) for i in ids if i in rows]
-        from .search.searcher import hit_from_fields
-
-        hits = []
-        with self.store.searcher() as s:
-            for article_id in ids:
-                fields = s.document(id=article_id)
-                if fields:
-                    hits.append(hit_from_fields(fields))
-        return hits
+            return [rows[i].hit() for i in ids if i in rows]
+        return [row.hit() for row in self.store.listing(ids)]
 
     def entity_query(self, entity: EntitySummary | ArticleEntity) -> str:
         """The search-bar query that filters to one entity, editable by the user."""
@@ -444,10 +404,10 @@ class Library:
         return f'{field}:"{name}"'
 
     def related(self, article_id: str, *, limit: int = 10) -> list[Hit]:
-        from .search.related import related
+        from .search.related import entity_scores
 
         self.article(article_id)  # raises NoSuchArticle
-        return related(self.store, self.catalog, article_id, limit)
+        return self.store.related(article_id, entity_scores(self.catalog, article_id), limit) or []
 
     # -- reading state -----------------------------------------------------------------------------
     def mark_read(self, article_id: str, read: bool = True) -> None:
@@ -529,7 +489,6 @@ class Library:
     def _delete_articles(self, ids: list[str], wait: float = 30.0) -> int:
         from .entities.canonical import NOISE_LABELS
         from .store.locking import write_lock
-        from .ingest.sync import cancel_writer
 
         with write_lock(self.paths.lock_file, wait=wait):
             present = [i for i in ids if self.catalog.article_hash(i) is not None]
@@ -539,13 +498,13 @@ class Library:
             touched: set[str] = set()
             try:
                 for article_id in present:
-                    writer.delete_by_term("id", article_id)
+                    writer.delete(article_id)
                     touched |= self.catalog.delete_article(article_id)
                 writer.commit()
                 self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
                 self.catalog.commit()
             except BaseException:
-                cancel_writer(writer)  # Whoosh first, catalog second: a failed commit leaves neither changed
+                writer.cancel()  # the index first, catalog second: a failed commit leaves neither changed
                 self.catalog.rollback()
                 raise
             return len(present)
@@ -614,11 +573,6 @@ class Library:
         from .feeds.opml import dump
 
         return dump(self.feeds())
-
-
-def _listed(row: ListingRow) -> Hit:
-    return Hit(row.id, row.title, row.source, row.published, row.path, row.url, 0.0, row.lead, (), (), row.words,
-               row.sortdate)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -12,6 +12,26 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
+class ListingRow(NamedTuple):
+    """An article as the list shows it; ``lead`` is its opening lines (the snippet with nothing searched)."""
+
+    id: str
+    title: str
+    source: str
+    path: str
+    url: str
+    words: int
+    published: datetime | None
+    sortdate: datetime | None
+    lead: str
+
+    def hit(self, score: float = 0.0) -> "Hit":
+        """The list entry for this row: the one way a Hit is made from an article's listed fields
+        (searching adds its highlights to it with ``_replace``)."""
+        return Hit(self.id, self.title, self.source, self.published, self.path, self.url, score, self.lead, (), (),
+                   self.words, self.sortdate)
+
+
 class Hit(NamedTuple):
     id: str
     title: str
@@ -42,10 +62,6 @@ class SearchResult(NamedTuple):
     error: str | None = None
     sort: str = "relevance"
     offset: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
     def to_json(self) -> dict:
         out = {"query": self.query, "total": self.total, "corrected": self.corrected,

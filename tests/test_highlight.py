@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 
-from newsreader.index.search.highlight import match_spans
+from newsreader.index.store.whoosh.analysis import match_spans
 from newsreader.index.library import seeds_dir
 
 _STEMMED = StemmingAnalyzer()

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 ENGINE_MODULES = [
-    "newsreader.index.library", "newsreader.index.search.searcher", "newsreader.index.store.whoosh.store", "newsreader.index.ingest.sync",
+    "newsreader.index.library", "newsreader.index.store.whoosh.searcher", "newsreader.index.store.whoosh.store", "newsreader.index.ingest.sync",
     "newsreader.index.store.catalog", "newsreader.index.ingest.readers", "newsreader.index.entities.canonical",
     "newsreader.index.entities.extract", "newsreader.index.search.related", "newsreader.index.state",
 ]
@@ -65,3 +65,34 @@ def test_plugin_table_names_every_command_its_modules_register():
 def test_opening_the_reader_does_not_import_the_feed_commands():
     loaded = _modules_after("from newsreader.tui import cli\ncli.build_parser(every_command=False).parse_args([])")
     assert "newsreader.tui.feeds_cli" not in loaded
+
+
+def _imports(path) -> set[str]:
+    """Every module a source file imports, at any depth (lazy imports inside functions included)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_every_whoosh_import_is_in_the_backend_package():
+    """Replacing Whoosh means writing one package against ``store/backend.py``: nothing else names it."""
+    from pathlib import Path
+
+    import newsreader.index
+    import newsreader.tui
+
+    engine, ui = Path(newsreader.index.__file__).parent, Path(newsreader.tui.__file__).parent
+    backend = engine / "store" / "whoosh"
+    sources = sorted(engine.rglob("*.py")) + sorted(ui.rglob("*.py"))
+    inside = [p for p in sources if backend in p.parents]
+    outside = {str(p): sorted(m for m in _imports(p) if m.split(".")[0] == "whoosh")
+               for p in sources if backend not in p.parents}
+    assert {name: mods for name, mods in outside.items() if mods} == {}
+    assert any("whoosh" in {m.split(".")[0] for m in _imports(p)} for p in inside)  # the walk sees imports
+    assert len(sources) > 40

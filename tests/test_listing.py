@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from newsreader.index.library import Library
-from newsreader.index.search.searcher import Searcher
+from newsreader.index.store.whoosh.searcher import Searcher
 
 DATES = ["2021-03-01", "2020-01-15", None, "2021-03-01T12:00:00", "2019-07-04", None, "2020-12-31", "2021-02-28"]
 

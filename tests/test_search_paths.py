@@ -37,11 +37,11 @@ from whoosh.matching import ReadTooFar
 from whoosh.matching.binary import AndMaybeMatcher, AndNotMatcher
 from whoosh.matching.wrappers import InverseMatcher
 
-from newsreader.index.search import collect, postings
+from newsreader.index.store.whoosh import collect, postings
 from newsreader.index.article import Article, EntitySpan
-from newsreader.index.search.highlight import match_spans
-from newsreader.index.search.query import build_parser, parse
-from newsreader.index.search.searcher import Searcher
+from newsreader.index.store.whoosh.analysis import match_spans
+from newsreader.index.store.whoosh.query import build_parser, parse
+from newsreader.index.store.whoosh.searcher import Searcher
 from newsreader.index.store.whoosh.store import INDEX_NAME, Store, document_for
 
 WORDS = ("market markets marketing marked economy economic economies election elected elections "

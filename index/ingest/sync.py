@@ -27,7 +27,7 @@ from ..store.catalog import Catalog, FileRecord
 from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise
 from ..errors import DiskFull
 from .readers import ReadError, read_file, reader_for
-from ..store.whoosh.store import Store, document_for
+from ..store.backend import Backend
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class _FileJob:
 class Syncer:
     """One run of ``newsreader index``; created and driven by ``Library.sync``."""
 
-    def __init__(self, store: Store, catalog: Catalog, *, extractor_factory: Callable[[int], object],
+    def __init__(self, store: Backend, catalog: Catalog, *, extractor_factory: Callable[[int], object],
                  aliases: AliasTable, max_file_bytes: int, workers: int = 0,
                  progress: Callable[[Progress], None] | None = None, strict: bool = False,
                  cancel: threading.Event | None = None) -> None:
@@ -374,7 +374,7 @@ class Syncer:
                 job, article = queue.popleft()
                 article = _attach_entities(article, raw, self.aliases, self.catalog)
                 known = self.catalog.article_hash(article.id) is not None
-                writer.update_document(**document_for(article, self.aliases))
+                writer.put(article, self.aliases)
                 touched |= self.catalog.put_article(article, new=not known)
                 if known:
                     self.report.updated += 1
@@ -394,7 +394,7 @@ class Syncer:
                     self.report.interrupted = True
                     break
         except BaseException:
-            cancel_writer(writer)
+            writer.cancel()
             self.catalog.rollback()
             raise
         finally:
@@ -414,7 +414,7 @@ class Syncer:
         removed = 0
         try:
             for article_id in stale_ids:
-                writer.delete_by_term("id", article_id)
+                writer.delete(article_id)
                 touched |= self.catalog.delete_article(article_id)
                 removed += 1
             for record in records:
@@ -425,7 +425,7 @@ class Syncer:
             self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
             self.catalog.commit()
         except BaseException:
-            cancel_writer(writer)
+            writer.cancel()
             self.catalog.rollback()
             raise
         self.report.removed += removed
@@ -456,26 +456,6 @@ def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=Non
         EntitySpan(s.start - offset, s.end - offset, s.label, s.text, s.key) for s in canon if s.start >= offset
     )
     return article.with_entities(body_spans, title_spans)
-
-
-def cancel_writer(writer) -> None:
-    """Throw away uncommitted writes; a writer that already committed (the catalog failed after it) is left be.
-
-    A writer whose commit failed half-way may fail to cancel too; its Whoosh lock is released anyway,
-    or this process would keep the index locked until it exits.
-    """
-    if getattr(writer, "is_closed", False):
-        return
-    try:
-        writer.cancel()
-    except Exception:
-        log.warning("could not cancel a failed index write cleanly", exc_info=True)
-        lock = getattr(writer, "writelock", None)
-        if lock is not None:
-            try:
-                lock.release()
-            except Exception:
-                log.warning("could not release the index lock", exc_info=True)
 
 
 def _gone(path: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 from ..article import Article
 from ..entities.canonical import AliasTable, alias_list, display_name, _vote
 from ..errors import IndexDamaged, LibraryBusy
+from ..models import ListingRow
 from .sqlite_in import chunked, select_in
 from .sqlite_ro import connect_readonly
 
@@ -66,20 +67,6 @@ LISTING_INDEX = "CREATE INDEX IF NOT EXISTS articles_by_date ON articles(sortdat
 def sortable(dt: datetime | None) -> str | None:
     """One fixed ISO format, so SQLite's text order is date order."""
     return dt.isoformat(timespec="microseconds") if dt else None
-
-
-class ListingRow(NamedTuple):
-    """An article as the list shows it; ``lead`` is its opening lines."""
-
-    id: str
-    title: str
-    source: str
-    path: str
-    url: str
-    words: int
-    published: datetime | None
-    sortdate: datetime | None
-    lead: str
 
 
 class FileRecord(NamedTuple):

@@ -21,7 +21,6 @@ against whoosh-reloaded 2.7.5, pinned in pyproject.toml; ``Store`` uses the stoc
 
 from __future__ import annotations
 
-import re
 import zlib
 from array import array
 from collections import Counter
@@ -32,10 +31,8 @@ from pickle import dumps
 from struct import Struct
 from typing import Callable, Iterable, Iterator
 
-import whoosh
 from whoosh import formats
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.fields import FieldType
 from whoosh.filedb.filetables import OrderedHashWriter
@@ -43,7 +40,9 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-SUPPORTED_WHOOSH = (2, 7, 5)
+from .analysis import WORDS, is_default_pattern
+from .compat import internals_known
+
 # Postings held in memory before they go to Whoosh's pool (which spills sorted runs to disk past
 # 128 MB). A held posting costs ~100 bytes (tracemalloc), so this is ~60 MB on top of the pool's limit:
 # ~1,400 BBC articles, the indexer's commit of 500 with room; one huge file spills to the pool instead.
@@ -53,14 +52,14 @@ _pack_terminfo = W3TermInfo._struct.pack
 _pack_key_value_lengths = Struct("!ii").pack  # filetables' record header
 _pack_pointer = Struct("!Iq").pack  # filetables' hash table slot
 _BLOCK_MAGIC = b"W3Bl"
-_DEFAULT_WORDS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", default_pattern.flags)  # Whoosh's, group not captured
 _WORD_CACHE = 200_000  # words remembered per field (what the stemmer made of them), then forgotten
 _WRITE_EVERY = 1 << 16  # bytes buffered before a write to the postings or terms file
 _SMALL_CACHE = 1 << 16  # entries kept of encodings that repeat (weights, single positions)
 
 
 def supported() -> bool:
-    return tuple(whoosh.__version__[:3]) == SUPPORTED_WHOOSH
+    """Whether this writer may stand in for Whoosh's: only on the Whoosh it was written against."""
+    return internals_known()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +98,8 @@ class _Analysis:
 def _tokenizer(expression) -> Callable[[str], list[str]]:
     """``expression.finditer`` as a list of whole matches; ``findall`` gives them directly (and faster)
     when the pattern has no groups, so Whoosh's default pattern gets a copy with its group non-capturing."""
-    if expression.pattern == default_pattern.pattern and expression.flags == default_pattern.flags:
-        return _DEFAULT_WORDS.findall
+    if is_default_pattern(expression):
+        return WORDS.findall
     if expression.groups == 0:
         return expression.findall
     finditer = expression.finditer

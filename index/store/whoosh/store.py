@@ -1,6 +1,7 @@
 """The Whoosh index on disk: opening it safely, one shared searcher, and writes.
 
-Whoosh objects never leave the engine: callers get plain records (named tuples) from ``library.py``.
+``Store`` is the Whoosh implementation of ``store.backend.Backend``: Whoosh objects never leave this
+package, callers get plain records (named tuples, ``models.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -20,7 +21,13 @@ from whoosh.index import EmptyIndexError, LockError
 from ...article import Article, EntitySpan
 from ...entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS, AliasTable
 from ...errors import IndexDamaged, LibraryBusy
+from ...models import ArticleView, Hit, ListingRow, SearchResult
+from ...search.highlight import snippet
+from .compat import internals_known
 from .schema import build_schema
+
+if TYPE_CHECKING:
+    from .searcher import Searcher
 
 log = logging.getLogger(__name__)
 INDEX_NAME = "articles"
@@ -152,7 +159,8 @@ def _zero_copy_segment_files() -> None:
     structfile.BufferFile.__init__ = __init__
 
 
-_zero_copy_segment_files()
+if internals_known():  # another Whoosh keeps its own BufferFile (a copy per part, but correct)
+    _zero_copy_segment_files()
 
 
 def _write_codec():
@@ -169,8 +177,49 @@ def _write_codec():
     return W3Codec(compression=0)
 
 
+def listing_row(fields: dict, lead: str | None = None) -> ListingRow:
+    """An article's list row from its stored fields; ``lead`` defaults to the opening of its body."""
+    return ListingRow(fields["id"], fields.get("title", ""), fields.get("source", ""), fields.get("path", ""),
+                      fields.get("url", ""), int(fields.get("words") or 0), fields.get("published"),
+                      fields.get("sortdate"), snippet(fields.get("body", ""), [])[0] if lead is None else lead)
+
+
+class WhooshBatch:
+    """A Whoosh writer (ours or Whoosh's own) as a ``BatchWriter``."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def put(self, article: Article, aliases: AliasTable | None = None) -> None:
+        self._writer.update_document(**document_for(article, aliases))
+
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_by_term("id", article_id)
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        """Throw away uncommitted writes; a writer that already committed (the catalog failed after it)
+        is left be. A writer whose commit failed half-way may fail to cancel too; its Whoosh lock is
+        released anyway, or this process would keep the index locked until it exits."""
+        writer = self._writer
+        if getattr(writer, "is_closed", False):
+            return
+        try:
+            writer.cancel()
+        except Exception:
+            log.warning("could not cancel a failed index write cleanly", exc_info=True)
+            lock = getattr(writer, "writelock", None)
+            if lock is not None:
+                try:
+                    lock.release()
+                except Exception:
+                    log.warning("could not release the index lock", exc_info=True)
+
+
 class Store:
-    """One Whoosh index. Reads share a searcher guarded by a lock; writes go through ``writer()``."""
+    """One Whoosh index. Reads share a searcher guarded by a lock; writes go through ``open_writer()``."""
 
     def __init__(self, directory: Path, *, readonly: bool = False) -> None:
         self.directory = directory
@@ -178,6 +227,7 @@ class Store:
         self._lock = threading.RLock()
         self._searcher = None
         self._stamp: tuple[int, int, int] | None = None  # the TOC the shared searcher was opened on
+        self._queries: Searcher | None = None
         self._ix = self._open()
 
     def _open(self):
@@ -244,8 +294,77 @@ class Store:
                 raise LibraryBusy("its index is being rebuilt by another newsreader process") from exc
             yield self._searcher
 
-    def open_writer(self, timeout: float = 0.0):
-        """A Whoosh writer; the caller commits or cancels it. Whoosh's own lock backs up ours.
+    # -- the Backend protocol (store/backend.py) ---------------------------------------------------
+    @property
+    def queries(self) -> Searcher:
+        """The query runner (one shared parser), made on first use."""
+        if self._queries is None:
+            from .searcher import Searcher
+
+            self._queries = Searcher(self)
+        return self._queries
+
+    def count(self) -> int:
+        with self.searcher() as s:
+            return s.doc_count()
+
+    def get(self, article_id: str) -> ArticleView | None:
+        with self.searcher() as s:
+            fields = s.document(id=article_id) if self.exists else None
+        if not fields:
+            return None
+        body, title = fields.get("body", ""), fields.get("title", "")
+        spans, title_spans = decode_spans(fields.get("spans"), body, title)
+        return ArticleView(
+            id=article_id, title=title, body=body, source=fields.get("source", ""), url=fields.get("url", ""),
+            published=fields.get("published"), path=fields.get("path", ""), words=int(fields.get("words") or 0),
+            partial=bool(fields.get("partial")), entities=tuple(spans), title_entities=tuple(title_spans),
+            date=fields.get("sortdate"),
+        )
+
+    def listing(self, ids: Iterable[str] | None = None) -> list[ListingRow]:
+        """List rows from the stored fields: of ``ids`` in their order (those in the index), or of
+        every article in index order."""
+        with self.searcher() as s:
+            if ids is None:
+                return [listing_row(fields) for fields in s.all_stored_fields()]
+            found = (s.document(id=article_id) for article_id in ids)
+            return [listing_row(fields) for fields in found if fields]
+
+    def search(self, text: str, *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
+        return self.queries.search(text, limit=limit, offset=offset, sort=sort)
+
+    def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
+        return self.queries.match_spans(text, body)
+
+    def related(self, article_id: str, entity_scores: Mapping[str, float], limit: int) -> list[Hit] | None:
+        from ...search.related import CANDIDATES, blend
+
+        with self.searcher() as s:
+            docnum = s.document_number(id=article_id)
+            if docnum is None:
+                return None
+            text_scores: dict[int, float] = {}
+            try:
+                for hit in s.more_like(docnum, "body", numterms=30, top=limit * CANDIDATES):
+                    text_scores[hit.docnum] = hit.score
+            except Exception:  # more_like raises on an article with no body terms; entities may still help
+                pass
+            text_scores.pop(docnum, None)
+            by_entities: dict[int, float] = {}
+            for other, score in sorted(entity_scores.items(), key=lambda kv: -kv[1])[:limit * CANDIDATES]:
+                d = s.document_number(id=other)
+                if d is not None and d != docnum:
+                    by_entities[d] = score
+            ranked = blend(text_scores, by_entities, limit)
+            return [listing_row(s.stored_fields(d)).hit(score) for d, score in ranked]
+
+    def warm(self) -> None:
+        with self.searcher() as s:
+            self.queries.parser(s.schema)
+
+    def open_writer(self, timeout: float = 0.0) -> WhooshBatch:
+        """A batch writer; the caller commits or cancels it. Whoosh's own lock backs up ours.
 
         It writes the segment Whoosh's own writer would, with less CPU (see ``segment_writer``)."""
         if self._ix is None:
@@ -254,8 +373,8 @@ class Store:
 
         try:
             if segment_writer.supported():
-                return segment_writer.BulkSegmentWriter(self._ix, timeout=timeout, codec=_write_codec())
-            return self._ix.writer(timeout=timeout, codec=_write_codec())
+                return WhooshBatch(segment_writer.BulkSegmentWriter(self._ix, timeout=timeout, codec=_write_codec()))
+            return WhooshBatch(self._ix.writer(timeout=timeout, codec=_write_codec()))
         except LockError as exc:
             raise LibraryBusy("another newsreader process is writing to this library") from exc
 

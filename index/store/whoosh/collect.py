@@ -23,6 +23,9 @@ descending then document number descending when sorted by date, so a page equals
 - ``*`` / ``field:*`` come from the field's length column instead of every word's postings.
 
 Query types not listed in ``_Segment.run`` go through Whoosh's own matcher for that part of the tree.
+The whole of this reads Whoosh's query classes and private attributes (``_btexts``, a scorer's
+``_score``) as whoosh-reloaded 2.7.5 has them; under another Whoosh (``compat.py``) ``top`` asks
+Whoosh's own searcher for every match instead, which is slower and ranks as Whoosh does.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from whoosh.scoring import WeightLengthScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from . import postings
+from .compat import internals_known
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class Collected:
 def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
     """The count and best ``limit`` documents for ``q``; newest first by ``sortedby`` when given."""
     limit = max(1, limit)
+    if not internals_known():
+        return _whoosh_top(searcher, q, limit, sortedby)
     total = 0
     best: list[tuple] = []
     expansions: dict[tuple[int, int], list[bytes]] = {}
@@ -76,6 +82,13 @@ def top(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected:
         return Collected(total, [(doc, score) for score, doc in best[:limit]], expansions)
     best.sort(reverse=True)
     return Collected(total, [(doc, None) for _, doc in best[:limit]], expansions)
+
+
+def _whoosh_top(searcher, q, limit: int, sortedby: str | None) -> Collected:
+    """Whoosh's public path: every match collected (no limit, so no pruning and an exact count)."""
+    results = searcher.search(q, limit=None, sortedby=sortedby, reverse=sortedby is not None)
+    items = [(hit.docnum, None if sortedby else hit.score) for hit in results[:limit]]
+    return Collected(len(results), items)
 
 
 def _best_scored(found: dict, offset: int, limit: int) -> list[tuple[float, int]]:

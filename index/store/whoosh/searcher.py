@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from whoosh import query as wq
 
+from ...models import Hit, SearchResult
+from ...search.highlight import snippet
 from . import collect, correct
-from .highlight import match_spans, snippet
-from ..models import Hit, SearchResult
+from .analysis import match_spans
 from .query import build_parser, parse
+from .store import listing_row
+
+if TYPE_CHECKING:
+    from .store import Store
 
 SORTS = ("relevance", "date")
 FEW_RESULTS = 3  # below this many hits, offer a spelling correction
@@ -17,7 +24,7 @@ class Searcher:
     """Runs queries with one shared query parser; thread-safe because every use of the parser and of
     Whoosh happens inside ``Store.searcher()`` (one lock per store)."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._parser = None
 
@@ -116,30 +123,10 @@ def _existing_terms(q, reader, expansions: dict) -> set[tuple[str, object]]:
 
 
 def _hit(fields: dict, score: float | None, terms: tuple[set[str], set[str]]) -> Hit:
-    body = fields.get("body", "")
+    body, title = fields.get("body", ""), fields.get("title", "")
     stemmed, plain = terms
     spans = match_spans(body, stemmed, plain) if (stemmed or plain) else []
     text, marks = snippet(body, spans)
-    title = fields.get("title", "")
-    return Hit(
-        id=fields["id"],
-        title=title,
-        source=fields.get("source", ""),
-        published=fields.get("published"),
-        path=fields.get("path", ""),
-        url=fields.get("url", ""),
-        score=float(score or 0.0),
-        snippet=text,
-        highlights=marks,
-        title_highlights=tuple(match_spans(title, stemmed, plain)) if (stemmed or plain) else (),
-        words=int(fields.get("words") or 0),
-        date=fields.get("sortdate"),
-    )
-
-
-def hit_from_fields(fields: dict, score: float = 0.0) -> Hit:
-    body = fields.get("body", "")
-    text, _ = snippet(body, [])
-    return Hit(fields["id"], fields.get("title", ""), fields.get("source", ""), fields.get("published"),
-               fields.get("path", ""), fields.get("url", ""), score, text, (), (), int(fields.get("words") or 0),
-               fields.get("sortdate"))
+    title_marks = tuple(match_spans(title, stemmed, plain)) if (stemmed or plain) else ()
+    return listing_row(fields, lead=text).hit(float(score or 0.0))._replace(highlights=marks,
+                                                                           title_highlights=title_marks)

@@ -7,8 +7,9 @@ reads them: a term's postings straight from its blocks, and a segment's field le
 as one array each. A segment never changes once written, so the columns are kept per segment reader,
 weakly: the reader a commit replaces takes its arrays with it.
 
-Only Whoosh's own codec (whoosh3) is read directly. Anything else (another codec, a reader that is not
-a segment) raises ``Unsupported`` and the caller runs Whoosh's matcher for that part of the query.
+Only Whoosh's own codec (whoosh3) of the Whoosh these reads were written for (``compat.py``) is read
+directly. Anything else (another codec or Whoosh version, a reader that is not a segment) raises
+``Unsupported`` and the caller runs Whoosh's matcher for that part of the query.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import SegmentReader
 from whoosh.system import _INT_SIZE
 
+from .compat import internals_known
+
 
 class Unsupported(Exception):
     """This reader or column is not one this module can read in bulk."""
@@ -46,6 +49,8 @@ class Postings:
 def read(reader, fieldname: str, btext: bytes, *, values: bool = False) -> Postings:
     """The postings of an existing term of ``reader`` (a segment reader): what the matcher
     ``reader.postings`` builds (``W3Codec.postings_reader``) hands out one at a time."""
+    if not internals_known():
+        raise Unsupported("another Whoosh version")
     if not isinstance(reader, SegmentReader) or type(reader._terms) is not W3TermsReader:
         raise Unsupported(type(reader).__name__)
     terms = reader._terms
@@ -163,7 +168,7 @@ def lengths(reader, fieldname: str) -> bytes:
     found = cache.get(key)
     if found is None:
         perdoc = getattr(reader, "_perdoc", None)
-        if type(perdoc) is not W3PerDocReader:
+        if not internals_known() or type(perdoc) is not W3PerDocReader:
             raise Unsupported(type(perdoc).__name__)
         doccount = reader.doc_count_all()
         creader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
@@ -183,7 +188,7 @@ def sort_keys(reader, fieldname: str) -> array | list:
     if found is None:
         doccount = reader.doc_count_all()
         creader = reader.column_reader(fieldname, translate=False)
-        if type(creader) is NumericColumn.Reader and not creader._reverse:
+        if internals_known() and type(creader) is NumericColumn.Reader and not creader._reverse:
             found = _numeric_column(creader, doccount)
         else:  # an empty column, another column type: the public per-document call
             found = [creader.sort_key(d) for d in range(doccount)]

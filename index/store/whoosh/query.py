@@ -18,7 +18,7 @@ from whoosh.qparser import plugins as qplugins
 from whoosh.qparser import syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from ..store.whoosh.schema import ENTITY_FIELDS
+from .schema import ENTITY_FIELDS
 
 MAX_QUERY_CHARS = 2000
 SEARCH_FIELDS = ("title", "body")
