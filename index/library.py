@@ -440,8 +440,10 @@ class Library:
     def article(self, article_id: str) -> ArticleView:
         from .store.whoosh.store import decode_spans
 
+        if not self.store.exists:  # nothing indexed yet (a new library opened to read)
+            raise NoSuchArticle(article_id)
         with self.store.searcher() as s:
-            fields = s.document(id=article_id) if self.store.exists else None
+            fields = s.document(id=article_id)
         if not fields:
             raise NoSuchArticle(article_id)
         body, title = fields.get("body", ""), fields.get("title", "")
