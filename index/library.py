@@ -61,6 +61,7 @@ class Library:
         self._store: Backend | None = None
         self.state = State(paths.state_file, readonly=readonly)
         self.repaired: IndexDamaged | None = None
+        self._settle_swap()
         try:
             self._open_engine()
         except IndexDamaged as exc:
@@ -68,6 +69,28 @@ class Library:
                 self.state.close()
                 raise
             self._discard_damaged(exc)
+
+    def _settle_swap(self) -> None:
+        """Find the library if a crash interrupted a rebuild's swap (index/store/swap.py): a writer
+        completes the swap, or throws an abandoned build away, if it can take the write lock at once
+        (otherwise the holder is rebuilding and its folder is left alone); a reader only looks where the
+        library is."""
+        from .store import swap
+
+        if not swap.pending(self.paths.home):
+            return
+        if not self.readonly:
+            from .store.locking import write_lock
+
+            try:
+                with write_lock(self.paths.lock_file):
+                    swap.recover(self.paths.home)
+                return
+            except LibraryBusy:
+                pass
+        live = swap.resolve(self.paths.home)
+        if live != self.paths.library_dir:
+            self.paths = self.paths._replace(library_name=live.name)
 
     @cached_property
     def aliases(self):
@@ -177,6 +200,18 @@ class Library:
         """True once the sample corpus (or anything else) has been indexed into this library."""
         return self.marked_seeded() or not self.is_empty()
 
+    def never_used(self, *, cheap: bool = False) -> bool:
+        """Whether nothing was ever indexed into this library nor started: no folder was ever given to
+        it (a run records its folders before it starts), no run finished, no rebuild was begun, nothing
+        is committed. Only such a library gets the sample articles, so an interrupted first run is
+        finished with the user's own files, never mixed with the sample. ``cheap`` skips the article
+        count (the reader's start-up, where the index must not be opened; the worker checks again)."""
+        from .store import swap
+
+        if self.state.roots() or self.marked_seeded() or swap.pending(self.paths.home):
+            return False
+        return cheap or (self.catalog.count_articles() == 0 and self.is_empty())
+
     def stats(self) -> dict:
         from . import __version__
 
@@ -194,7 +229,7 @@ class Library:
             "roots": self.state.roots(),
             "index_bytes": size,
             "model": self.settings.model,
-            "readonly": self.readonly,
+            "readonly": not _writable(self.paths.home),  # whether it could be written, opened to read or not
         }
 
     # -- indexing ----------------------------------------------------------------------------------
@@ -203,12 +238,13 @@ class Library:
 
         return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
 
-    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None):
+    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None, into=None):
         from .ingest.sync import Syncer
 
         chosen = self.settings.workers if workers is None else workers
+        store, catalog = into or (self.store, self.catalog)
         return Syncer(
-            self.store, self.catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
+            store, catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
             max_file_bytes=int(self.settings.max_file_mb * 1_000_000), workers=chosen or 1,
             progress=progress, strict=strict, cancel=cancel,
         )
@@ -226,22 +262,81 @@ class Library:
             raise ReadOnlyLibrary(self.paths.home)
         roots = [str(Path(p).expanduser().absolute()) for p in paths]
         with write_lock(self.paths.lock_file, wait=wait, on_wait=on_wait):
+            self._recover_swap()
             if rebuild:
                 roots = list(dict.fromkeys(self.state.roots() + roots))
-                self._wipe()
-            self.complete_listing()
+            else:
+                self.complete_listing()
             for root in roots:
                 if Path(root).exists():
                     self.state.add_root(root)
             big = workers if workers is not None else (self.settings.workers or None)
-            syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big)
-            if big is None:
-                syncer.workers = 1  # decided per run below, once the amount of work is known
-                syncer.auto_workers = True
-            report = syncer.run([Path(r) for r in roots])
+
+            def syncer_for(into=None):
+                syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big, into=into)
+                if big is None:
+                    syncer.workers = 1  # decided per run below, once the amount of work is known
+                    syncer.auto_workers = True
+                return syncer
+
+            if rebuild:
+                return self._rebuild(syncer_for, [Path(r) for r in roots])
+            report = syncer_for().run([Path(r) for r in roots])
             self.catalog.set_meta("initialised", "1")
             self.catalog.commit()
             return report
+
+    def _recover_swap(self) -> None:
+        """Under the write lock: finish a swap a crash interrupted, drop an abandoned build (swap.py)."""
+        from .store import swap
+
+        if swap.pending(self.paths.home) and swap.recover(self.paths.home) or \
+                self.paths.library_name != swap.LIVE:
+            self.paths = self.paths._replace(library_name=swap.LIVE)
+            self.reopen()
+
+    def _rebuild(self, syncer_for, roots: list[Path]):
+        """Index every root into a new library beside the current one, then swap it in (swap.py).
+
+        The current library is never touched and goes on answering (this process's own calls
+        included) until the swap; interrupted, failed or out of disk space, the new one is deleted and
+        the report says the previous library is kept.
+        """
+        from .store import swap
+        from .store.catalog import Catalog
+        from .store.whoosh.store import Store
+
+        building = swap.building_dir(self.paths.home)
+        shutil.rmtree(building, ignore_errors=True)
+        new = self.paths._replace(library_name=building.name)
+        store = catalog = None
+        try:
+            store = Store(new.index_dir)
+            catalog = Catalog(new.catalog_file)
+            catalog.set_meta("listing", "1")  # built here, so every row is listed
+            report = syncer_for((store, catalog)).run(roots)
+            report.rebuild = True
+            if not report.interrupted:
+                catalog.set_meta("initialised", "1")
+                catalog.commit()
+            store.close()
+            catalog.close()
+            store = catalog = None
+            if report.interrupted:
+                shutil.rmtree(building, ignore_errors=True)
+                return report
+            swap.install(self.paths.home, building)
+        except BaseException:
+            for part in (store, catalog):
+                if part is not None:
+                    try:
+                        part.close()
+                    except Exception:  # noqa: BLE001 - the build is being thrown away
+                        pass
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        self.reopen()
+        return report
 
     def index_articles(self, source_key: str, articles, *, remove_missing: bool = False,
                        progress: Callable | None = None, wait: float = 30.0):
@@ -278,17 +373,8 @@ class Library:
         self.catalog.set_meta("listing", "1")
         self.catalog.commit()
 
-    def _wipe(self) -> None:
-        """Throw the derived library away (index and catalog); reading state is elsewhere and stays."""
-        with self._open_lock:
-            if self._store is not None:
-                self._store.close()
-            self.catalog.close()
-            shutil.rmtree(self.paths.library_dir, ignore_errors=True)
-            self._open_engine()
-
     def reopen(self) -> None:
-        """Open the index and catalog again, after another process rebuilt (deleted and recreated) them.
+        """Open the index and catalog again, after a rebuild swapped a new library in (swap.py).
 
         The open catalog connection keeps reading the deleted file, so without this a long-lived
         reader shows pre-rebuild entities until it restarts. Raises IndexDamaged (keeping the old
@@ -330,6 +416,8 @@ class Library:
                             offset=offset)
 
     def article(self, article_id: str) -> ArticleView:
+        if not self.store.exists:  # nothing indexed yet (a new library opened to read)
+            raise NoSuchArticle(article_id)
         view = self.store.get(article_id)
         if view is None:
             raise NoSuchArticle(article_id)

@@ -103,9 +103,13 @@ def test_index_summary_and_incremental_rerun(tmp_path, seeds_copy):
     assert (second["added"], second["unchanged"]) == (0, 2)
 
 
-def test_first_use_indexes_the_sample_corpus(tmp_path):
+def test_search_on_a_new_home_answers_nothing_and_indexes_nothing(tmp_path):
+    # Reading never writes (issue 15): the sample articles come only with the reader's first launch.
     out = json.loads(run("search", "Esper", "--json", home=tmp_path / "fresh").stdout)
-    assert out["total"] == 2
+    assert out["total"] == 0
+    plain = run("search", "Esper", home=tmp_path / "fresh")
+    assert "newsreader index" in plain.stderr
+    assert not (tmp_path / "fresh" / "library").exists()
 
 
 def test_home_flag_overrides_the_environment(tmp_path, seeds_home):

@@ -66,7 +66,7 @@ class NewsReader(App[int]):
         # A thread started for nothing competes with the first frame for the interpreter, so the cheap
         # half of the check is made here; the worker makes the whole one (which may open the index, and
         # so fail on a damaged one: that has to be reported by the worker, not crash the start-up).
-        if self.index_paths or (self.seed and not self.library.readonly and not self.library.marked_seeded()):
+        if self.index_paths or (self.seed and not self.library.readonly and self.library.never_used(cheap=True)):
             self.start_indexing(self.index_paths, seed=self.seed)
 
     def on_ready(self) -> None:
@@ -100,16 +100,16 @@ class NewsReader(App[int]):
     def _index(self, paths: list[str], seed: bool, rebuild: bool) -> None:
         from ..index.ingest.worker import index_in_subprocess
 
-        if not paths and not rebuild and not (seed and not self.library.was_seeded()):
+        if not paths and not rebuild and not (seed and self.library.never_used()):
             return
         worker = get_current_worker()
-        self.post_message(self.Indexing({"event": "start"}))
+        self.post_message(self.Indexing({"event": "start", "rebuild": rebuild}))
         final = index_in_subprocess(str(self.library.paths.home), paths, seed=seed, rebuild=rebuild,
                                     on_event=lambda e: self.post_message(self.Indexing(e)),
                                     cancel=worker.cancelled_event)
         if rebuild:
-            # The child deleted the library folder and made a new one; the open index and catalog would
-            # go on reading the deleted files until a restart.
+            # The child built a new library beside this one and swapped it in; the open index and
+            # catalog would go on reading the old, deleted files until a restart.
             self.library.reopen()
         if not worker.is_cancelled:
             self.post_message(self.Indexing(dict(final, final=True)))

@@ -52,6 +52,8 @@ def _json_out(obj) -> None:
 
 
 def open_library(args, *, readonly: bool | None = None, defer_index: bool = False):
+    """The library in ``--home``. Reading commands pass ``readonly=True``: they never write to it (nor
+    create it, nor index the sample articles into it)."""
     from ..index.library import Library
 
     return Library.open(args.home, readonly=readonly, defer_index=defer_index)
@@ -72,24 +74,36 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 
 @command("index", "index files and folders (incremental; --rebuild starts over)")(_index_args)
 def cmd_index(args) -> int:
+    import threading
+
+    from ..index.ingest.interrupt import stop_on_signals
     from ..index.library import Library, seeds_dir
     from ..index.ingest.sync import StrictFailure
     from .progress import IndexProgress, print_report
 
     paths = args.paths
     with Library.open(args.home, repair=args.rebuild) as library:  # --rebuild must work on a damaged index
-        if not paths and not args.rebuild:
-            paths = [str(seeds_dir())]
         console = _console(stderr=True)
+        if not paths and not args.rebuild:
+            # No PATH: finish or refresh what this library indexes; the sample only into a new one.
+            roots = library.state.roots()
+            if roots:
+                paths = roots
+            elif library.never_used():
+                paths = [str(seeds_dir())]
+            else:
+                console.print("Nothing to index: give a file or folder (newsreader index PATH).")
+                return 0
         if library.repaired:
             damage = library.repaired.cause
             console.print(f"newsreader: the index was damaged ({type(damage).__name__}: {damage}); "
                           "rebuilding it from its sources.", markup=False)
         quiet = args.json or not console.is_terminal and os.environ.get("NEWSREADER_PROGRESS") != "1"
-        with IndexProgress(console, disable=quiet) as bar:
+        stop = threading.Event()
+        with IndexProgress(console, disable=quiet) as bar, stop_on_signals(stop):
             try:
                 report = library.sync(paths, rebuild=args.rebuild, strict=args.strict, progress=bar.update,
-                                      wait=args.wait, workers=args.workers,
+                                      wait=args.wait, workers=args.workers, cancel=stop,
                                       on_wait=lambda: console.print("Another newsreader is indexing; waiting…"))
             except StrictFailure as exc:
                 console.print(f"newsreader: stopped at the first failure (--strict): {exc}", markup=False)
@@ -98,6 +112,8 @@ def cmd_index(args) -> int:
             _json_out(report.to_dict())
         else:
             print_report(_console(), report)
+        if report.interrupted:
+            return 130
         return 1 if report.failed else 0
 
 
@@ -120,8 +136,7 @@ def cmd_search(args) -> int:
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
     query = " ".join(args.query)
-    with open_library(args) as library:
-        _seed_if_new(library)
+    with open_library(args, readonly=True) as library:
         result = library.search(query, limit=args.limit, offset=args.offset, sort=args.sort)
         if args.json:
             _json_out(result.to_json())
@@ -132,6 +147,9 @@ def cmd_search(args) -> int:
             return 1
         console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
                                                      f" for {query!r}"))
+        if not result.total and library.catalog.count_articles() == 0:
+            print("newsreader: this library is empty; `newsreader index FOLDER` adds articles "
+                  "(`newsreader` alone opens the reader with the sample articles).", file=sys.stderr)
         if result.corrected:
             from rich.text import Text
 
@@ -148,7 +166,7 @@ def _show_args(p: argparse.ArgumentParser) -> None:
 def cmd_show(args) -> int:
     from .tables import article_renderable
 
-    with open_library(args) as library:
+    with open_library(args, readonly=True) as library:
         view = library.article(args.id)
         if args.json:
             _json_out(view.to_json())
@@ -167,7 +185,7 @@ def _related_args(p: argparse.ArgumentParser) -> None:
 def cmd_related(args) -> int:
     from .tables import hits_table
 
-    with open_library(args) as library:
+    with open_library(args, readonly=True) as library:
         hits = library.related(args.id, limit=args.limit)
         if args.json:
             _json_out({"id": args.id, "total": len(hits), "results": [h.to_json() for h in hits]})
@@ -192,8 +210,7 @@ def _entities_args(p: argparse.ArgumentParser) -> None:
 def cmd_entities(args) -> int:
     from .tables import entities_table
 
-    with open_library(args) as library:
-        _seed_if_new(library)
+    with open_library(args, readonly=True) as library:
         rows = library.entities(labels=args.types, limit=args.limit, include_noise=args.all)
         if args.json:
             _json_out([r.to_json() for r in rows])
@@ -213,7 +230,7 @@ def cmd_entity(args) -> int:
     from .tables import entity_renderable
 
     name = " ".join(args.name)
-    with open_library(args) as library:
+    with open_library(args, readonly=True) as library:
         detail = library.entity(name, limit=args.limit)
         if detail is None:
             raise NewsreaderError(f"No entity called {name!r} in this library.")
@@ -234,7 +251,7 @@ def _stats_args(p: argparse.ArgumentParser) -> None:
 
 @command("stats", "what is in the library and where it lives")(_stats_args)
 def cmd_stats(args) -> int:
-    with open_library(args) as library:
+    with open_library(args, readonly=True) as library:
         stats = library.stats()
         if args.json:
             _json_out(stats)
@@ -278,18 +295,6 @@ def _run_reader(args, paths: list[str]) -> int:
         library.close()
         raise NewsreaderError(f"the reader is not available in this build ({exc})") from exc
     return run_reader(library, index_paths=paths)
-
-
-def _seed_if_new(library) -> None:
-    """First use with no library: index the sample corpus so there is something to read."""
-    if library.readonly or library.was_seeded():
-        return
-    from .progress import IndexProgress
-
-    console = _console(stderr=True)
-    console.print("First run: indexing the sample articles…")
-    with IndexProgress(console, disable=not console.is_terminal) as bar:
-        library.ensure_seeded(progress=bar.update)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -371,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsreader: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("newsreader: interrupted; everything committed so far is kept", file=sys.stderr)
+        print("newsreader: interrupted; everything committed so far is kept (run the same command again "
+              "to finish)", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -11,21 +11,29 @@ from rich.text import Text
 
 
 class IndexProgress:
-    """Context manager whose ``update`` is passed to ``Library.sync(progress=...)``."""
+    """Context manager whose ``update`` is passed to ``Library.sync(progress=...)``.
+
+    One bar for the run: it fills with the files whose articles are all analysed, and beside it the
+    files read and the articles analysed are counted apart (reading runs ahead of the analysis, so one
+    number for both went back and forth). Every figure only grows; Rich redraws ten times a second,
+    so the rate and the time left move even while a batch is being analysed.
+    """
 
     def __init__(self, console: Console, *, disable: bool = False) -> None:
         self.console = console
         self.started = time.perf_counter()
         self.progress = Progress(
             SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
-            MofNCompleteColumn(), TextColumn("files"), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-            console=console, disable=disable, transient=True,
+            MofNCompleteColumn(), TextColumn("files done"), TextColumn("{task.fields[read]}"),
+            TextColumn("{task.fields[analysed]}"), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            console=console, disable=disable, transient=True, refresh_per_second=10,
         )
         self.task = None
+        self.shown = {"done": 0, "read": 0, "articles": 0}
 
     def __enter__(self) -> "IndexProgress":
         self.progress.__enter__()
-        self.task = self.progress.add_task("Scanning", total=None, rate="")
+        self.task = self.progress.add_task("Scanning", total=None, read="", analysed="", rate="")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -33,11 +41,16 @@ class IndexProgress:
 
     def update(self, p) -> None:
         if p.phase == "scan":
-            self.progress.update(self.task, description="Scanning", completed=p.done, total=None)
+            self.progress.update(self.task, description="Scanning", read=f"{p.done} to read", total=None)
             return
+        shown = self.shown
+        for name in shown:  # a late event never takes a figure back
+            shown[name] = max(shown[name], getattr(p, name, 0) or 0)
         elapsed = max(1e-6, time.perf_counter() - self.started)
-        rate = f"{p.articles / elapsed:.1f} articles/s" if p.articles else ""
-        self.progress.update(self.task, description="Indexing", completed=p.done, total=p.total or None, rate=rate)
+        rate = f"{shown['articles'] / elapsed:.1f} articles/s" if shown["articles"] else ""
+        self.progress.update(self.task, description="Indexing", completed=shown["done"], total=p.total or None,
+                             read=f"· {shown['read']} read", analysed=f"· {shown['articles']} articles analysed",
+                             rate=rate)
 
 
 def print_report(console: Console, report) -> None:
@@ -50,8 +63,13 @@ def print_report(console: Console, report) -> None:
     console.print(summary)
     rate = f", {report.articles_per_second:.1f} articles/s" if report.analysed else ""
     console.print(Text(f"{report.seconds:.2f} s{rate}", style="dim"))
-    if report.interrupted:
-        console.print(Text("Interrupted: what was committed is kept; run the same command again to finish.",
+    if report.interrupted and report.rebuild:
+        console.print(Text("Interrupted: the rebuild was abandoned and the library is exactly as it was before; "
+                           "run the same command again to rebuild it.", style="yellow"))
+    elif report.interrupted:
+        kept = report.analysed
+        console.print(Text(f"Interrupted: {kept} article{'s' if kept != 1 else ''} analysed before the "
+                           "interruption were kept; run the same command again to index the rest.",
                            style="yellow"))
     if report.failed:
         console.print(Text("Failed:", style="bold red"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections import deque
 from functools import lru_cache
 from dataclasses import dataclass
@@ -108,33 +109,51 @@ class EntityExtractor:
             self._nlp = load_model(self.model_name)
         return self._nlp
 
-    def extract(self, texts: Iterable[str], *, workers: int | None = None) -> Iterator[list[RawSpan]]:
+    def extract(self, texts: Iterable[str], *, workers: int | None = None,
+                stop: threading.Event | None = None) -> Iterator[list[RawSpan]]:
         """One list of spans per input text, in input order, offsets into that text.
 
-        Streams: texts are consumed lazily, so one pool of processes can serve a whole run.
+        Streams: texts are consumed lazily, so one pool of processes can serve a whole run. Once
+        ``stop`` is set no further text is taken, and the stream ends after the texts whose analysis
+        has finished (an interrupted run keeps them); a text whose pieces did not all come back is
+        left out rather than given too few entities.
         """
         procs = self.workers if workers is None else max(1, workers)
         count = 0
+        pieces_of: dict[int, int] = {}
 
         def pieces():
             nonlocal count
             for i, text in enumerate(texts):
+                if stop is not None and stop.is_set():
+                    return
                 count = i + 1
+                n = 0
                 for offset, chunk in chunks(text):
+                    n += 1
                     yield chunk, (i, offset)
+                if n != 1:
+                    pieces_of[i] = n
 
         current: list[RawSpan] = []
         current_index = 0
-        found = self._parallel(pieces(), procs) if procs > 1 else self._serial(pieces())
+        received = 0
+        found = self._parallel(pieces(), procs, stop) if procs > 1 else self._serial(pieces())
         try:
             for (index, offset), spans in found:
                 while index > current_index:
                     yield current
-                    current, current_index = [], current_index + 1
+                    pieces_of.pop(current_index, None)
+                    current, current_index, received = [], current_index + 1, 0
+                received += 1
                 current.extend(RawSpan(offset + start, offset + end, label, text)
                                for start, end, label, text in spans)
         finally:
             found.close()  # closing this stream (caller interrupted) stops the pool now, not at garbage collection
+        if stop is not None and stop.is_set():
+            if current_index < count and received and received == pieces_of.get(current_index, 1):
+                yield current
+            return
         while current_index < count:
             yield current
             current, current_index = [], current_index + 1
@@ -143,8 +162,12 @@ class EntityExtractor:
         for doc, context in self.nlp.pipe(pieces, as_tuples=True, batch_size=self.batch_size):
             yield context, _spans_of(doc)
 
-    def _parallel(self, pieces: Iterable[tuple[str, object]], procs: int) -> Iterator[tuple[object, list[tuple]]]:
+    def _parallel(self, pieces: Iterable[tuple[str, object]], procs: int,
+                  stop: threading.Event | None = None) -> Iterator[tuple[object, list[tuple]]]:
         """Batches to a process pool, results in input order, a few batches per worker in flight.
+
+        Once ``stop`` is set (and ``pieces`` has ended), only the batches already analysed are handed
+        back, in order; the rest are dropped with the pool.
 
         The queue is deep enough that the workers stay busy while the caller commits (seconds), and
         shallow enough that memory does not grow with the size of the run.
@@ -170,6 +193,8 @@ class EntityExtractor:
             if batch:
                 pending.append(pool.submit(_ner_batch, batch, self.batch_size))
             while pending:
+                if stop is not None and stop.is_set() and not pending[0].done():
+                    return
                 yield from pending.popleft().result()
             pool.shutdown(wait=True)  # all done: let the workers exit and be reaped now
         except BrokenProcessPool:

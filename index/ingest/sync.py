@@ -2,8 +2,10 @@
 
 A file is re-read only when its size or mtime changed, and re-analysed only when its bytes changed;
 an article is re-indexed only when its content hash changed. Work is committed in batches (Whoosh
-first, then the catalog), so an interrupted run keeps everything committed so far and the next run
-picks up where it stopped.
+first, then the catalog) of at most COMMIT_EVERY articles or COMMIT_SECONDS, whichever comes first, so
+a killed run loses seconds of work at most and the next run picks up where it stopped. A run asked to
+stop (``cancel``: the command line sets it on Ctrl+C or SIGTERM) takes no new text, commits every
+article whose analysis has finished, and returns a report marked ``interrupted``.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from ..store.backend import Backend
 
 log = logging.getLogger(__name__)
 
-COMMIT_EVERY = 500
-AUTO_PARALLEL_FILES = 200  # articles per commit: bounds what an interruption can lose
+COMMIT_EVERY = 500  # articles per commit at most: bounds the memory a batch holds
+COMMIT_SECONDS = 5.0  # and seconds between commits at most: bounds what a kill -9 or a crash loses
+AUTO_PARALLEL_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,15 @@ class Problem:
 
 @dataclass
 class Progress:
+    """Where a run is. Every count only grows during a run: ``read`` files read (and queued for
+    analysis), ``done`` files whose articles are all analysed, ``articles`` articles analysed."""
+
     phase: str  # "scan", "index", "done"
     done: int
     total: int
     articles: int = 0
     path: str = ""
+    read: int = 0
 
 
 @dataclass
@@ -61,6 +68,7 @@ class SyncReport:
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    rebuild: bool = False  # a rebuild: interrupted, it was abandoned and the previous library kept
 
     @property
     def analysed(self) -> int:
@@ -75,7 +83,7 @@ class SyncReport:
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
             "skipped": [p.__dict__ for p in self.skipped], "failed": [p.__dict__ for p in self.failed],
             "warnings": [p.__dict__ for p in self.warnings], "seconds": round(self.seconds, 3),
-            "interrupted": self.interrupted,
+            "interrupted": self.interrupted, "rebuild": self.rebuild,
         }
 
 
@@ -191,6 +199,10 @@ class Syncer:
         self.cancel = cancel
         self.auto_workers = False
         self.report = SyncReport()
+        self._read = 0  # files read so far this run
+        self._done = 0  # files whose every article is analysed
+        self._total = 0
+        self._pending = [0, 0]  # added, updated since the last commit: counted in the report once committed
         # Whoosh's update_document only replaces committed documents, so one run must never write the
         # same article twice (overlapping roots, one entry in two feed files): first one wins.
         self._ids_this_run: set[str] = set()
@@ -249,7 +261,11 @@ class Syncer:
             known = self.catalog.files_under(str(root))
             seen: set[str] = set()
             unreadable: set[str] = set()
+            stopped = False
             for path, st in walk(root, self.report, unreadable):
+                if self._stopping():
+                    stopped = True
+                    break
                 key = str(path)
                 if reader_for(path) is None:
                     self.report.skipped.append(Problem(key, f"unsupported file type {path.suffix or '(none)'}"))
@@ -266,6 +282,8 @@ class Syncer:
                 self.progress(Progress("scan", len(candidates), 0, path=key))
             # A file missing from the walk is gone only if the system says so: a folder we could not
             # list (permissions, I/O error) or a file we could not stat keeps its articles.
+            if stopped:  # what the walk did not reach is unknown, not gone
+                break
             gone = [p for p in known if p not in seen and not _inside(p, unreadable) and _gone(p)]
             if gone:
                 self._remove_files(gone)
@@ -276,21 +294,33 @@ class Syncer:
         self._commit(self.store.open_writer(timeout=30), set(), stale_ids=stale, drop_files=paths)
 
     # -- reading -----------------------------------------------------------------------------------
+    def _stopping(self) -> bool:
+        if self.cancel is not None and self.cancel.is_set():
+            self.report.interrupted = True
+            return True
+        return False
+
+    def _tell(self, path: str = "") -> None:
+        self.progress(Progress("index", self._done, self._total, self.report.analysed + sum(self._pending),
+                               path, self._read))
+
     def _read_jobs(self, candidates: list[tuple[Path, os.stat_result]]) -> Iterator[_FileJob]:
-        for n, (path, st) in enumerate(candidates, 1):
-            if self.cancel is not None and self.cancel.is_set():
-                self.report.interrupted = True
+        for path, st in candidates:
+            if self._stopping():
                 return
             key = str(path)
-            self.progress(Progress("index", n - 1, len(candidates), self.report.analysed, key))
+            self._read += 1
+            self._tell(key)
             if st.st_size > self.max_file_bytes:
                 self._fail(Problem(key, f"too large ({st.st_size / 1e6:.1f} MB; the limit is "
                                         f"{self.max_file_bytes / 1e6:.0f} MB, set engine.max_file_mb to change it)"))
+                self._done += 1
                 continue
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 self._fail(Problem(key, _os_reason(exc)))
+                self._done += 1
                 continue
             sha = hashlib.sha256(data).hexdigest()
             record = FileRecord(key, st.st_mtime_ns, st.st_size, sha)
@@ -298,15 +328,18 @@ class Syncer:
             if old is not None and old.sha == sha:
                 self.catalog.put_file(record)
                 self.report.unchanged += len(self.catalog.article_hashes(key))
+                self._done += 1
                 continue
             try:
                 result = read_file(path, data)
             except ReadError as exc:
                 self._fail(Problem(key, str(exc)))
+                self._done += 1
                 continue
             except Exception as exc:  # a reader bug must not end the run: report it against the file
                 log.exception("reader crashed on %s", key)
                 self._fail(Problem(key, f"could not be read ({type(exc).__name__}: {exc})"))
+                self._done += 1
                 continue
             for warning in result.warnings:
                 self.report.warnings.append(Problem(key, warning))
@@ -335,11 +368,18 @@ class Syncer:
         if self.auto_workers:
             # A second process pays for its start-up (~1 s) only on big jobs.
             self.workers = min(2, os.cpu_count() or 1) if len(candidates) >= AUTO_PARALLEL_FILES else 1
-        self._write_jobs(self._read_jobs(candidates), record_files=True, total=len(candidates))
-        self.progress(Progress("done", len(candidates), len(candidates), self.report.analysed))
+        self._total = len(candidates)
+        self._write_jobs(self._read_jobs(candidates), record_files=True)
+        self.progress(Progress("done", self._done, self._total, self.report.analysed, read=self._read))
 
-    def _write_jobs(self, jobs: Iterable[_FileJob], *, record_files: bool, total: int = 0) -> None:
-        """Stream articles through NER into Whoosh, committing every COMMIT_EVERY articles at a file boundary."""
+    def _write_jobs(self, jobs: Iterable[_FileJob], *, record_files: bool) -> None:
+        """Stream articles through NER into Whoosh, committing every COMMIT_EVERY articles or
+        COMMIT_SECONDS, whichever comes first.
+
+        A commit may fall inside a file: its articles analysed so far are committed, its file record
+        (and the removal of its articles that are gone) wait for its last article, so a run stopped
+        there re-reads the file and analyses only what is missing.
+        """
         queue: deque[tuple[_FileJob, Article]] = deque()
         finished: list[_FileJob] = []
 
@@ -347,6 +387,7 @@ class Syncer:
             for job in jobs:
                 if not job.articles:
                     finished.append(job)
+                    self._done += 1
                     continue
                 job.remaining = len(job.articles)
                 for article in job.articles:
@@ -363,12 +404,12 @@ class Syncer:
                 yield first
                 yield from text_iter
 
-            stream = extractor.extract(chained())
+            stream = extractor.extract(chained(), stop=self.cancel)
 
         writer = self.store.open_writer(timeout=30)
         touched: set[str] = set()
         pending = 0
-        done_files = 0
+        since = time.monotonic()
         try:
             for raw in stream:
                 job, article = queue.popleft()
@@ -376,32 +417,29 @@ class Syncer:
                 known = self.catalog.article_hash(article.id) is not None
                 writer.put(article, self.aliases)
                 touched |= self.catalog.put_article(article, new=not known)
-                if known:
-                    self.report.updated += 1
-                else:
-                    self.report.added += 1
+                self._pending[1 if known else 0] += 1
                 pending += 1
                 job.remaining -= 1
                 if job.remaining == 0:
                     finished.append(job)
-                    done_files += 1
-                    self.progress(Progress("index", done_files, total, self.report.analysed, job.record.path))
-                    if pending >= COMMIT_EVERY:
-                        self._commit_jobs(writer, finished, touched, record_files)
-                        writer = self.store.open_writer(timeout=30)
-                        finished, touched, pending = [], set(), 0
-                if self.cancel is not None and self.cancel.is_set():
-                    self.report.interrupted = True
-                    break
+                    self._done += 1
+                self._tell(job.record.path)
+                if pending >= COMMIT_EVERY or time.monotonic() - since >= COMMIT_SECONDS:
+                    self._commit_jobs(writer, finished, touched, record_files)
+                    writer = self.store.open_writer(timeout=30)
+                    finished, touched, pending = [], set(), 0
+                    since = time.monotonic()
         except BaseException:
             writer.cancel()
             self.catalog.rollback()
+            self._pending = [0, 0]
             raise
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # an interrupted run stops the NER processes here, before the write lock is let go
-        self._commit_jobs(writer, [j for j in finished if j.remaining == 0], touched, record_files)
+        self._commit_jobs(writer, finished, touched, record_files)
+        self._stopping()
 
     def _commit(self, writer, touched: set[str], *, stale_ids: Iterable[str] = (),
                 records: Iterable[FileRecord] = (), drop_files: Iterable[str] = ()) -> None:
@@ -427,8 +465,12 @@ class Syncer:
         except BaseException:
             writer.cancel()
             self.catalog.rollback()
+            self._pending = [0, 0]
             raise
         self.report.removed += removed
+        self.report.added += self._pending[0]
+        self.report.updated += self._pending[1]
+        self._pending = [0, 0]
 
     def _commit_jobs(self, writer, jobs: list[_FileJob], touched: set[str], record_files: bool) -> None:
         self._commit(writer, touched, stale_ids=[i for job in jobs for i in job.stale_ids],

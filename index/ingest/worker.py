@@ -41,34 +41,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="refresh feeds (PATHs are feed names)")
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args(argv)
-    # The reader cancels with SIGTERM (and a closed terminal sends SIGHUP): run the same clean-up as
-    # Ctrl-C, so the batch is rolled back and the NER pool is stopped before this process exits.
+    # The reader cancels with SIGTERM (and a closed terminal sends SIGHUP). Outside indexing that runs
+    # the same clean-up as Ctrl-C; while indexing, the first one stops the run with what was analysed
+    # committed (index/ingest/interrupt.py), a second one rolls back the batch in progress.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     from ..config import resolve_paths
     from ..library import Library, seeds_dir
     from ..logs import setup_logging
+    from .interrupt import stop_on_signals
 
     setup_logging(resolve_paths(args.home))
 
     def progress(p) -> None:
         _emit({"event": "progress", "phase": p.phase, "done": p.done, "total": p.total,
-               "articles": p.articles, "path": p.path})
+               "articles": p.articles, "path": p.path, "read": p.read})
 
     try:
         with Library.open(args.home) as library:
             if args.refresh:
                 return _refresh(library, args.paths)
             paths = list(args.paths)
-            if args.seed and not library.was_seeded():
+            if args.seed and not paths and library.never_used():
                 paths.append(str(seeds_dir()))
             if not paths and not args.rebuild:
                 _emit({"event": "done", "report": None})
                 return 0
-            report = library.sync(paths, rebuild=args.rebuild, progress=progress, wait=60,
-                                  on_wait=lambda: _emit({"event": "waiting"}))
+            if args.rebuild:
+                _emit({"event": "rebuilding"})
+            stop = threading.Event()
+            with stop_on_signals(stop, (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
+                report = library.sync(paths, rebuild=args.rebuild, progress=progress, wait=60, cancel=stop,
+                                      on_wait=lambda: _emit({"event": "waiting"}))
             _emit({"event": "done", "report": report.to_dict()})
-            return 0
+            return 130 if report.interrupted else 0
     except NewsreaderError as exc:
         _emit({"event": "error", "message": str(exc)})
         return 1

@@ -587,7 +587,7 @@ class MainScreen(Screen):
     def indexing_event(self, event: dict) -> None:
         status = self.query_one(IndexStatus)
         kind = event.get("event")
-        if kind in ("start", "progress", "waiting"):
+        if kind in ("start", "progress", "waiting", "rebuilding"):
             if not self.indexing:
                 self.indexing = True
                 status.display = True

@@ -17,6 +17,8 @@ class IndexStatus(Horizontal):
     """Hidden until something is indexed: its label and progress bar are made then, not at start-up,
     where most sessions never need them."""
 
+    _rebuilding = False
+
     def _parts(self):
         from textual.widgets import ProgressBar
 
@@ -47,10 +49,20 @@ class IndexStatus(Horizontal):
         elif kind == "progress":
             total = event.get("total") or None
             bar.update(total=total, progress=event.get("done") or 0)
-            phase = event.get("phase") or "indexing"
-            label.update(Text(f"Indexing ({phase}) · {event.get('articles') or 0} articles", style="bold"))
+            what = "Rebuilding (the current library answers until the new one is ready)" \
+                if self._rebuilding else "Indexing"
+            if event.get("phase") == "scan":
+                label.update(Text(f"{what} · looking for new and changed files", style="bold"))
+            else:
+                label.update(Text(f"{what} · {event.get('read') or 0}/{total or 0} files read · "
+                                  f"{event.get('articles') or 0} articles analysed", style="bold"))
+        elif kind == "rebuilding":
+            self._rebuilding = True
+            label.update(Text("Rebuilding the library · the current one answers until the new one is ready",
+                              style="bold"))
         elif kind == "waiting":
             label.update(Text("Another newsreader is indexing this library; waiting…", style="bold"))
         elif kind == "start":
+            self._rebuilding = bool(event.get("rebuild"))
             bar.update(total=None, progress=0)
-            label.update(Text("Indexing…", style="bold"))
+            label.update(Text("Rebuilding…" if self._rebuilding else "Indexing…", style="bold"))
