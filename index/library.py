@@ -215,22 +215,24 @@ class Library:
 
         return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
 
-    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None):
+    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None,
+                follow_links: bool = False):
         from .ingest.sync import Syncer
 
         chosen = self.settings.workers if workers is None else workers
         return Syncer(
             self.store, self.catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
             max_file_bytes=int(self.settings.max_file_mb * 1_000_000), workers=chosen or 1,
-            progress=progress, strict=strict, cancel=cancel,
+            progress=progress, strict=strict, cancel=cancel, follow_links=follow_links,
         )
 
     def sync(self, paths: Sequence[str | os.PathLike], *, rebuild: bool = False, strict: bool = False,
              progress: Callable | None = None, cancel: threading.Event | None = None, wait: float = 0.0,
-             on_wait: Callable[[], None] | None = None, workers: int | None = None):
+             on_wait: Callable[[], None] | None = None, workers: int | None = None, follow_links: bool = False):
         """Index ``paths`` incrementally (or from scratch with ``rebuild``); returns a SyncReport.
 
         ``rebuild`` also re-reads every folder indexed before, so the library comes back whole.
+        Symbolic links leading outside a folder are skipped unless ``follow_links``.
         """
         from .store.locking import write_lock
 
@@ -246,7 +248,8 @@ class Library:
                 if Path(root).exists():
                     self.state.add_root(root)
             big = workers if workers is not None else (self.settings.workers or None)
-            syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big)
+            syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big,
+                                  follow_links=follow_links)
             if big is None:
                 syncer.workers = 1  # decided per run below, once the amount of work is known
                 syncer.auto_workers = True

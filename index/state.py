@@ -6,13 +6,14 @@ marking an article read must be a cheap single-row write, not an index commit.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import NewsreaderError, ReadOnlyLibrary
-from .store.sqlite_in import select_in
+from .store.sqlite_in import db_path, select_in
 from .store.sqlite_ro import connect_readonly
 
 SCHEMA = """
@@ -130,11 +131,12 @@ class State:
     # -- roots -------------------------------------------------------------------------------------
     def add_root(self, path: str) -> None:
         if not self.readonly:
-            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (path, _now()))
+            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (db_path(path), _now()))
 
     def roots(self) -> list[str]:
         with self._lock:
-            return [r[0] for r in self.db.execute("SELECT path FROM roots ORDER BY added")]
+            return [os.fsdecode(r[0]) if isinstance(r[0], bytes) else r[0]  # a non-UTF-8 folder name: bytes
+                    for r in self.db.execute("SELECT path FROM roots ORDER BY added")]
 
     def close(self) -> None:
         with self._lock:
