@@ -591,26 +591,24 @@ class Library:
 
     def import_opml(self, data: bytes) -> dict:
         """Subscribe to every feed in an OPML file: {"added": [Feed], "existing": [url], "invalid": [(url, why)]}."""
+        from .feeds.fetch import check_feed_url
         from .feeds.opml import parse
-        from .feeds.subscriptions import FeedError
 
         outlines = parse(data)
+        if self.readonly:
+            raise ReadOnlyLibrary(self.paths.home)
         out: dict = {"added": [], "existing": [], "invalid": []}
-        known = {f.url for f in self.feeds()}
+        wanted = []
         for outline in outlines:
-            if outline.url in known:
-                out["existing"].append(outline.url)
-                continue
-            name = outline.name or None
-            if name and any(f.name.lower() == name.lower() for f in self.feeds()):
-                name = None  # the same title twice: let the host name (or the feed's title later) decide
             try:
-                feed = self.add_feed(outline.url, name)
-            except FeedError as exc:
-                out["invalid"].append((outline.url, str(exc)))
-                continue
-            known.add(feed.url)
-            out["added"].append(feed)
+                wanted.append((check_feed_url(outline.url), outline.name or None))
+            except ValueError as exc:
+                out["invalid"].append((outline.url, f"Cannot subscribe: {exc}."))
+        subs = self._subscriptions()
+        try:
+            out["added"], out["existing"] = subs.add_many(wanted)
+        finally:
+            subs.close()
         return out
 
     def export_opml(self) -> str:

@@ -167,6 +167,55 @@ class Subscriptions:
                           (url, chosen, auto, title, site_url, now()))
         return self.by_id(cur.lastrowid)
 
+    def add_many(self, wanted: Iterable[tuple[str, str | None]]) -> tuple[list[Feed], list[str]]:
+        """Subscribe to many (url, name or None) at once: (feeds added, urls already subscribed).
+
+        One transaction and in-memory name bookkeeping, so importing an OPML file of thousands of feeds
+        costs time in proportion to its size (``add`` per feed re-reads the table and commits each time).
+        A name another feed already has falls back to the host name, as with ``add``.
+        """
+        if self.readonly:
+            raise ReadOnlyLibrary(self.path.parent)
+        added_ids: list[int] = []
+        existing: list[str] = []
+        stamp = now()
+        with self._lock:
+            urls = {r[0] for r in self.db.execute("SELECT url FROM feeds")}
+            taken = {r[0].lower() for r in self.db.execute("SELECT name FROM feeds")}
+            suffix: dict[str, int] = {}
+
+            def free(base: str) -> str:
+                base = " ".join(base.split())[:80] or "feed"
+                name, n = base, suffix.get(base.lower(), 1)
+                while name.lower() in taken:
+                    n += 1
+                    name = f"{base} ({n})"
+                suffix[base.lower()] = n
+                return name
+
+            try:
+                for url, name in wanted:
+                    if url in urls:
+                        existing.append(url)
+                        continue
+                    name = (name or "").strip()
+                    if name and name.lower() not in taken:
+                        chosen, auto = name, 0
+                    else:
+                        chosen, auto = free(urlsplit(url).hostname or url), 1
+                    cur = self.db.execute("INSERT INTO feeds (url, name, name_is_auto, title, site_url, added) "
+                                          "VALUES (?,?,?,?,?,?)", (url, chosen, auto, "", "", stamp))
+                    added_ids.append(cur.lastrowid)
+                    urls.add(url)
+                    taken.add(chosen.lower())
+                self.db.commit()
+            except BaseException:
+                self.db.rollback()
+                raise
+            rows = {r[0]: Feed(*r) for r in select_in(self.db, f"SELECT {_COLUMNS} FROM feeds WHERE id IN ({{in}})",
+                                                        added_ids)}
+        return [rows[i] for i in added_ids], existing
+
     def remove(self, feed_id: int) -> None:
         with self._lock:
             if self.readonly:
