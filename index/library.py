@@ -22,7 +22,8 @@ from typing import Callable, Iterable, Sequence
 from .store.catalog import Catalog, ListingRow
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
-from .errors import IndexDamaged, LibraryBusy, NoSuchArticle, ReadOnlyLibrary
+from .errors import (BadHome, IndexDamaged, LibraryBusy, NewsreaderError, NoSuchArticle, ReadOnlyLibrary, Unreadable,
+                     disk_full, full_disk_error, unreadable_part)
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
 from .state import State
 
@@ -52,21 +53,33 @@ class Library:
                  repair: bool = False, defer_index: bool = False) -> None:
         self.paths = paths
         self.settings = settings or Settings.load(paths.config_file)
+        # A full disk opens the library read-only: reading works (SQLite could not even create its WAL
+        # index files), and whatever would write says the disk is full rather than "read-only".
+        self.full = readonly is None and disk_full(paths.home)
         if readonly is None:
-            readonly = not _writable(paths.home)
+            readonly = self.full or not _writable(paths.home)
         self.readonly = readonly
         self._open_lock = threading.RLock()
         self._defer = defer_index and not repair
         self._store = self._searcher = None
         self.state = State(paths.state_file, readonly=readonly)
+        if self.full:
+            self.state.refusal = self._unwritable()
         self.repaired: IndexDamaged | None = None
         try:
             self._open_engine()
         except IndexDamaged as exc:
-            if not repair or readonly:
+            unreadable = unreadable_part(paths.library_dir)  # a permission problem is not damage
+            if unreadable is not None or not repair or readonly:
                 self.state.close()
+                if unreadable is not None:
+                    raise Unreadable(unreadable, exc) from exc
                 raise
             self._discard_damaged(exc)
+
+    def _unwritable(self) -> NewsreaderError:
+        """Why this library cannot be changed: a full disk, or a read-only folder."""
+        return full_disk_error(self.paths.home) if self.full else ReadOnlyLibrary(self.paths.home)
 
     @cached_property
     def aliases(self):
@@ -95,9 +108,13 @@ class Library:
         of raising IndexDamaged, for ``index --rebuild``. ``defer_index`` leaves the Whoosh index (and
         its import) until first needed, so a damaged index is reported then rather than here."""
         paths = resolve_paths(home)
-        if readonly is None:
+        if paths.home.exists() and not paths.home.is_dir():
+            raise BadHome(paths.home)
+        if readonly is None and disk_full(paths.home):
+            readonly = None  # decided (read-only, the disk is full) when the library is constructed
+        elif readonly is None:
             readonly = not _writable(paths.home)
-        if not readonly:
+        if readonly is False:
             try:
                 paths.home.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -237,7 +254,7 @@ class Library:
         from .store.locking import write_lock
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         roots = [str(Path(p).expanduser().absolute()) for p in paths]
         with write_lock(self.paths.lock_file, wait=wait, on_wait=on_wait):
             if rebuild:
@@ -264,7 +281,7 @@ class Library:
         from .store.locking import write_lock
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         with write_lock(self.paths.lock_file, wait=wait):
             self.complete_listing()
             report = self._syncer(progress=progress).index_articles(source_key, list(articles),
@@ -496,7 +513,7 @@ class Library:
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         try:
             url = check_feed_url(url)
         except ValueError as exc:
@@ -513,7 +530,7 @@ class Library:
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         subs = self._subscriptions()
         try:
             feed = subs.get(url_or_name)
@@ -565,7 +582,7 @@ class Library:
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         subs = self._subscriptions()
         try:
             chosen = subs.feeds()
@@ -596,7 +613,7 @@ class Library:
 
         outlines = parse(data)
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         out: dict = {"added": [], "existing": [], "invalid": []}
         wanted = []
         for outline in outlines:

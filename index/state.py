@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NewsreaderError, ReadOnlyLibrary
+from .errors import NewsreaderError, ReadOnlyLibrary, Unreadable, unreadable_part
 from .store.sqlite_in import db_path, select_in
 from .store.sqlite_ro import connect_readonly
 
@@ -62,14 +62,22 @@ class State:
             except (sqlite3.OperationalError, PermissionError, OSError):
                 self.readonly = True
         if path.exists():
-            self.db = connect_readonly(path)
+            try:
+                self.db = connect_readonly(path)
+            except sqlite3.Error as exc:
+                if unreadable_part(path.parent, path):
+                    raise Unreadable(unreadable_part(path.parent, path), exc) from exc
+                raise NewsreaderError(f"Cannot open the reading state {path} ({exc}); move the file away to "
+                                      "start afresh (read marks, stars, saved searches and feeds live there).") from exc
         else:
             self.db = sqlite3.connect(":memory:", check_same_thread=False)
             self.db.executescript(SCHEMA)
 
+    refusal: NewsreaderError | None = None  # why writes are refused, when more is known than "read-only"
+
     def _write(self, sql: str, args: tuple = ()) -> None:
         if self.readonly:
-            raise ReadOnlyLibrary(self.path.parent)
+            raise self.refusal or ReadOnlyLibrary(self.path.parent)
         with self._lock:
             try:
                 self.db.execute(sql, args)

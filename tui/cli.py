@@ -377,6 +377,15 @@ def _log_to_file(home: str | None) -> None:
     setup_logging(resolve_paths(home))
 
 
+def _config_warnings(home: str | None) -> None:
+    """What the reader shows as notifications on start-up, the command line prints as one line each: a
+    config.toml that cannot be read, or a setting out of range, is never ignored without a word."""
+    from ..index.config import Settings, resolve_paths
+
+    for problem in Settings.load(resolve_paths(home).config_file).problems:
+        say(f"warning: {problem}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     pre, rest = _global_parser().parse_known_args(argv)
@@ -386,6 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _log_to_file(pre.home)
         if name in COMMANDS and rest and rest[0] == name:
+            _config_warnings(pre.home)
             sub = argparse.ArgumentParser(prog=f"newsreader {name}", parents=[_global_parser()],
                                           description=HELP[name])
             PARSERS[name](sub)
@@ -405,6 +415,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except PermissionError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        say(f"Cannot read or write{where}: permission denied. Give this user access to it (e.g. chmod u+rwX "
+            "or chown), or run newsreader as its owner.")
+        return 1
     except OSError as exc:
         say(f"{exc.strerror or exc}{': ' + str(exc.filename) if getattr(exc, 'filename', None) else ''}")
         return 1
