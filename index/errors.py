@@ -6,7 +6,7 @@ import errno
 import os
 from pathlib import Path
 
-LOW_SPACE = 1 << 20  # less free than this and SQLite cannot even create its WAL index files
+LOW_SPACE = 64 << 10  # less free than this and SQLite cannot even create its WAL index files (32 kB)
 
 
 class NewsreaderError(Exception):
