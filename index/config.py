@@ -61,6 +61,15 @@ def resolve_paths(home: str | os.PathLike | None = None) -> Paths:
     )
 
 
+# What each engine setting may be: (low, high, in words). max_file_mb excludes its low bound.
+LIMITS: dict[str, tuple] = {
+    "model": (None, None, "the name of an installed spaCy pipeline"),
+    "workers": (0, 64, "a whole number from 0 (automatic) to 64"),
+    "batch_size": (1, 10_000, "a whole number from 1 to 10000"),
+    "max_file_mb": (0, 100_000, "a number of megabytes above 0, at most 100000"),
+}
+
+
 @dataclass
 class Settings:
     """The user's config.toml, typed. Unknown keys are ignored so old configs keep working."""
@@ -85,14 +94,25 @@ class Settings:
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 settings.problems.append(f"{path}: {exc}; using defaults")
         engine = data.get("engine", {}) if isinstance(data.get("engine"), dict) else {}
-        for name in ("model", "workers", "batch_size", "max_file_mb"):
-            if name in engine:
-                value = engine[name]
-                expected = type(getattr(settings, name))
-                if isinstance(value, expected) or (expected is float and isinstance(value, int)):
-                    setattr(settings, name, value)
-                else:
-                    settings.problems.append(f"{path}: engine.{name} should be a {expected.__name__}")
+        for name, (low, high, meaning) in LIMITS.items():
+            if name not in engine:
+                continue
+            value = engine[name]
+            default = getattr(settings, name)
+            expected = type(default)
+            if isinstance(value, bool) or not (
+                    isinstance(value, expected) or (expected is float and isinstance(value, int))):
+                settings.problems.append(f"{path}: engine.{name} should be {meaning}, not {value!r}; "
+                                         f"using {default!r}")
+            elif isinstance(value, str) and not value.strip():
+                settings.problems.append(f"{path}: engine.{name} is empty (it should be {meaning}); "
+                                         f"using {default!r}")
+            elif not isinstance(value, str) and (
+                    not (low < value <= high if name == "max_file_mb" else low <= value <= high)):
+                settings.problems.append(f"{path}: engine.{name} = {value!r} is out of range (it should be "
+                                         f"{meaning}); using {default!r}")
+            else:
+                setattr(settings, name, value)
         reader = data.get("reader", {}) if isinstance(data.get("reader"), dict) else {}
         if isinstance(reader.get("theme"), str):
             settings.theme = reader["theme"]
@@ -102,6 +122,9 @@ class Settings:
             settings.aliases = {
                 str(k): [str(x) for x in v] for k, v in data["aliases"].items() if isinstance(v, list)
             }
+        reader_section = data.get("reader")
+        if reader_section is not None and not isinstance(reader_section, dict):
+            settings.problems.append(f"{path}: [reader] should be a table; using defaults")
         if os.environ.get("NEWSREADER_MODEL"):
             settings.model = os.environ["NEWSREADER_MODEL"]
         return settings

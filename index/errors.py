@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
+
+LOW_SPACE = 64 << 10  # less free than this and SQLite cannot even create its WAL index files (32 kB)
 
 
 class NewsreaderError(Exception):
@@ -44,3 +48,62 @@ class DiskFull(NewsreaderError):
             f"The disk holding {where} is full ({getattr(cause, 'strerror', None) or cause}). Everything "
             "committed before is kept; free some space and run the same command again."
         )
+
+
+class Unreadable(NewsreaderError):
+    """A file or folder of the library this user may not read: a permission problem, not damage."""
+
+    def __init__(self, path: Path, cause: BaseException | None = None) -> None:
+        self.path = path
+        self.cause = cause
+        super().__init__(
+            f"Cannot read {path}: permission denied. Nothing is damaged; give this user access to it "
+            f"(e.g. chmod u+rwX or chown), or run newsreader as its owner."
+        )
+
+
+class BadHome(NewsreaderError):
+    def __init__(self, home: Path) -> None:
+        super().__init__(
+            f"The data folder {home} is a file, not a folder; point --home or NEWSREADER_HOME at a folder."
+        )
+
+
+def disk_full(where: Path, cause: BaseException | None = None) -> bool:
+    """True when ``cause`` says the disk is full, or the disk holding ``where`` has (almost) no space left."""
+    if cause is not None and (getattr(cause, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "full" in str(cause)):
+        return True
+    probe = Path(where)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        st = os.statvfs(probe)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < LOW_SPACE
+
+
+def full_disk_error(where: Path) -> DiskFull:
+    return DiskFull(where, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+
+
+def unreadable_part(*paths: Path) -> Path | None:
+    """The first of ``paths`` (and, for folders, what they hold) that exists but this user cannot read."""
+    for path in paths:
+        try:
+            exists = path.exists()
+        except PermissionError:
+            return path.parent
+        if not exists:
+            continue
+        need = os.R_OK | os.X_OK if path.is_dir() else os.R_OK
+        if not os.access(path, need):
+            return path
+        if path.is_dir():
+            try:
+                for child in path.iterdir():
+                    if not os.access(child, os.R_OK | (os.X_OK if child.is_dir() else 0)):
+                        return child
+            except OSError:
+                return path
+    return None

@@ -22,7 +22,8 @@ from typing import Callable, Iterable, Sequence
 from .store.catalog import Catalog
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
-from .errors import IndexDamaged, LibraryBusy, NoSuchArticle, ReadOnlyLibrary
+from .errors import (BadHome, IndexDamaged, LibraryBusy, NewsreaderError, NoSuchArticle, ReadOnlyLibrary, Unreadable,
+                     disk_full, full_disk_error, unreadable_part)
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
 from .state import State
 from .store.backend import Backend
@@ -53,20 +54,28 @@ class Library:
                  repair: bool = False, defer_index: bool = False) -> None:
         self.paths = paths
         self.settings = settings or Settings.load(paths.config_file)
+        # A full disk opens the library read-only: reading works (SQLite could not even create its WAL
+        # index files), and whatever would write says the disk is full rather than "read-only".
+        self.full = readonly is None and disk_full(paths.home)
         if readonly is None:
-            readonly = not _writable(paths.home)
+            readonly = self.full or not _writable(paths.home)
         self.readonly = readonly
         self._open_lock = threading.RLock()
         self._defer = defer_index and not repair
         self._store: Backend | None = None
         self.state = State(paths.state_file, readonly=readonly)
+        if self.full:
+            self.state.refusal = self._unwritable()
         self.repaired: IndexDamaged | None = None
         self._settle_swap()
         try:
             self._open_engine()
         except IndexDamaged as exc:
-            if not repair or readonly:
+            unreadable = unreadable_part(paths.library_dir)  # a permission problem is not damage
+            if unreadable is not None or not repair or readonly:
                 self.state.close()
+                if unreadable is not None:
+                    raise Unreadable(unreadable, exc) from exc
                 raise
             self._discard_damaged(exc)
 
@@ -91,6 +100,10 @@ class Library:
         live = swap.resolve(self.paths.home)
         if live != self.paths.library_dir:
             self.paths = self.paths._replace(library_name=live.name)
+
+    def _unwritable(self) -> NewsreaderError:
+        """Why this library cannot be changed: a full disk, or a read-only folder."""
+        return full_disk_error(self.paths.home) if self.full else ReadOnlyLibrary(self.paths.home)
 
     @cached_property
     def aliases(self):
@@ -119,9 +132,13 @@ class Library:
         of raising IndexDamaged, for ``index --rebuild``. ``defer_index`` leaves the Whoosh index (and
         its import) until first needed, so a damaged index is reported then rather than here."""
         paths = resolve_paths(home)
-        if readonly is None:
+        if paths.home.exists() and not paths.home.is_dir():
+            raise BadHome(paths.home)
+        if readonly is None and disk_full(paths.home):
+            readonly = None  # decided (read-only, the disk is full) when the library is constructed
+        elif readonly is None:
             readonly = not _writable(paths.home)
-        if not readonly:
+        if readonly is False:
             try:
                 paths.home.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -238,7 +255,8 @@ class Library:
 
         return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
 
-    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None, into=None):
+    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None, into=None,
+                follow_links: bool = False):
         from .ingest.sync import Syncer
 
         chosen = self.settings.workers if workers is None else workers
@@ -246,20 +264,21 @@ class Library:
         return Syncer(
             store, catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
             max_file_bytes=int(self.settings.max_file_mb * 1_000_000), workers=chosen or 1,
-            progress=progress, strict=strict, cancel=cancel,
+            progress=progress, strict=strict, cancel=cancel, follow_links=follow_links,
         )
 
     def sync(self, paths: Sequence[str | os.PathLike], *, rebuild: bool = False, strict: bool = False,
              progress: Callable | None = None, cancel: threading.Event | None = None, wait: float = 0.0,
-             on_wait: Callable[[], None] | None = None, workers: int | None = None):
+             on_wait: Callable[[], None] | None = None, workers: int | None = None, follow_links: bool = False):
         """Index ``paths`` incrementally (or from scratch with ``rebuild``); returns a SyncReport.
 
         ``rebuild`` also re-reads every folder indexed before, so the library comes back whole.
+        Symbolic links leading outside a folder are skipped unless ``follow_links``.
         """
         from .store.locking import write_lock
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         roots = [str(Path(p).expanduser().absolute()) for p in paths]
         with write_lock(self.paths.lock_file, wait=wait, on_wait=on_wait):
             self._recover_swap()
@@ -273,7 +292,8 @@ class Library:
             big = workers if workers is not None else (self.settings.workers or None)
 
             def syncer_for(into=None):
-                syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big, into=into)
+                syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big, into=into,
+                                      follow_links=follow_links)
                 if big is None:
                     syncer.workers = 1  # decided per run below, once the amount of work is known
                     syncer.auto_workers = True
@@ -344,7 +364,7 @@ class Library:
         from .store.locking import write_lock
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         with write_lock(self.paths.lock_file, wait=wait):
             self.complete_listing()
             report = self._syncer(progress=progress).index_articles(source_key, list(articles),
@@ -541,7 +561,7 @@ class Library:
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         try:
             url = check_feed_url(url)
         except ValueError as exc:
@@ -558,7 +578,7 @@ class Library:
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         subs = self._subscriptions()
         try:
             feed = subs.get(url_or_name)
@@ -609,7 +629,7 @@ class Library:
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
-            raise ReadOnlyLibrary(self.paths.home)
+            raise self._unwritable()
         subs = self._subscriptions()
         try:
             chosen = subs.feeds()
@@ -635,26 +655,24 @@ class Library:
 
     def import_opml(self, data: bytes) -> dict:
         """Subscribe to every feed in an OPML file: {"added": [Feed], "existing": [url], "invalid": [(url, why)]}."""
+        from .feeds.fetch import check_feed_url
         from .feeds.opml import parse
-        from .feeds.subscriptions import FeedError
 
         outlines = parse(data)
+        if self.readonly:
+            raise self._unwritable()
         out: dict = {"added": [], "existing": [], "invalid": []}
-        known = {f.url for f in self.feeds()}
+        wanted = []
         for outline in outlines:
-            if outline.url in known:
-                out["existing"].append(outline.url)
-                continue
-            name = outline.name or None
-            if name and any(f.name.lower() == name.lower() for f in self.feeds()):
-                name = None  # the same title twice: let the host name (or the feed's title later) decide
             try:
-                feed = self.add_feed(outline.url, name)
-            except FeedError as exc:
-                out["invalid"].append((outline.url, str(exc)))
-                continue
-            known.add(feed.url)
-            out["added"].append(feed)
+                wanted.append((check_feed_url(outline.url), outline.name or None))
+            except ValueError as exc:
+                out["invalid"].append((outline.url, f"Cannot subscribe: {exc}."))
+        subs = self._subscriptions()
+        try:
+            out["added"], out["existing"] = subs.add_many(wanted)
+        finally:
+            subs.close()
         return out
 
     def export_opml(self) -> str:

@@ -6,13 +6,14 @@ marking an article read must be a cheap single-row write, not an index commit.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NewsreaderError, ReadOnlyLibrary
-from .store.sqlite_in import select_in
+from .errors import NewsreaderError, ReadOnlyLibrary, Unreadable, unreadable_part
+from .store.sqlite_in import db_path, select_in
 from .store.sqlite_ro import connect_readonly
 
 SCHEMA = """
@@ -61,14 +62,22 @@ class State:
             except (sqlite3.OperationalError, PermissionError, OSError):
                 self.readonly = True
         if path.exists():
-            self.db = connect_readonly(path)
+            try:
+                self.db = connect_readonly(path)
+            except sqlite3.Error as exc:
+                if unreadable_part(path.parent, path):
+                    raise Unreadable(unreadable_part(path.parent, path), exc) from exc
+                raise NewsreaderError(f"Cannot open the reading state {path} ({exc}); move the file away to "
+                                      "start afresh (read marks, stars, saved searches and feeds live there).") from exc
         else:
             self.db = sqlite3.connect(":memory:", check_same_thread=False)
             self.db.executescript(SCHEMA)
 
+    refusal: NewsreaderError | None = None  # why writes are refused, when more is known than "read-only"
+
     def _write(self, sql: str, args: tuple = ()) -> None:
         if self.readonly:
-            raise ReadOnlyLibrary(self.path.parent)
+            raise self.refusal or ReadOnlyLibrary(self.path.parent)
         with self._lock:
             try:
                 self.db.execute(sql, args)
@@ -130,11 +139,12 @@ class State:
     # -- roots -------------------------------------------------------------------------------------
     def add_root(self, path: str) -> None:
         if not self.readonly:
-            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (path, _now()))
+            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (db_path(path), _now()))
 
     def roots(self) -> list[str]:
         with self._lock:
-            return [r[0] for r in self.db.execute("SELECT path FROM roots ORDER BY added")]
+            return [os.fsdecode(r[0]) if isinstance(r[0], bytes) else r[0]  # a non-UTF-8 folder name: bytes
+                    for r in self.db.execute("SELECT path FROM roots ORDER BY added")]
 
     def close(self) -> None:
         with self._lock:

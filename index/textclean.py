@@ -26,7 +26,8 @@ _ESCAPES = re.compile(
 )
 # Every control character except tab and newline; DEL; C1; bidi embeddings/overrides/isolates;
 # and the line/paragraph separators that some terminals treat as newlines.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029\ufeff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029\ufeff"
+                       "\ud800-\udfff]")  # and lone surrogates, which no encoder will write
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -36,6 +37,29 @@ def strip_unsafe(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPES.sub("", text)
     return _CONTROLS.sub("", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _byte_escape(match: re.Match) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def decodable(text: str) -> str:
+    """``text`` with lone surrogates (a non-UTF-8 name's stray bytes) written as ``\\xNN``: valid UTF-8."""
+    return _SURROGATE.sub(_byte_escape, text) if _SURROGATE.search(text) else text
+
+
+def printable(text: str) -> str:
+    """The one sanitiser for everything printed to a terminal or a log line: names, reasons, messages.
+
+    A file name that is not UTF-8 arrives with its stray bytes as lone surrogates (Python's
+    ``surrogateescape``); they are shown as ``\\xe9`` so the user can still tell which file it is.
+    Escape sequences and control characters are then removed as in article text.
+    """
+    return strip_unsafe(decodable(text))
 
 
 def clean_line(text: str) -> str:

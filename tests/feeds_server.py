@@ -24,6 +24,7 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     send_length: bool = True
+    drip: float = 0.0  # send the headers one byte every ``drip`` seconds, never finishing them
 
 
 @dataclass
@@ -38,6 +39,7 @@ class FeedServer:
         self.requests: list[Seen] = []
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests the server was answering at once
+        self.closing = threading.Event()
         self._lock = threading.Lock()
         server = self
 
@@ -63,6 +65,9 @@ class FeedServer:
                         return
                     if route.delay:
                         time.sleep(route.delay)
+                    if route.drip:
+                        self._drip(route.drip)
+                        return
                     if route.etag and self.headers.get("If-None-Match") == route.etag or (
                             route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified):
                         self.send_response(304)
@@ -86,6 +91,18 @@ class FeedServer:
                 self.end_headers()
                 for i in range(0, len(route.body), 16_384):
                     self.wfile.write(route.body[i:i + 16_384])
+
+            def _drip(self, every: float) -> None:
+                """A slow-headers server: a status line, then one header byte at a time, for as long as
+                the client listens (or the server closes)."""
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                self.wfile.flush()
+                while not server.closing.is_set():
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    if server.closing.wait(every):
+                        break
+                self.close_connection = True
 
             def log_message(self, *args) -> None:
                 pass
@@ -112,8 +129,28 @@ class FeedServer:
             return [r for r in self.requests if r.path == path]
 
     def close(self) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def gzip_bomb(size: int, layers: int = 2) -> bytes:
+    """``size`` zero bytes gzipped ``layers`` times: a small body that expands enormously."""
+    import zlib
+
+    def gz(chunks):
+        c = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        for chunk in chunks:
+            out = c.compress(chunk)
+            if out:
+                yield out
+        yield c.flush()
+
+    step = 1 << 20
+    data = gz(bytes(min(step, size - i)) for i in range(0, size, step))
+    for _ in range(layers - 1):
+        data = gz(list(data))
+    return b"".join(data)
 
 
 def closed_port() -> int:

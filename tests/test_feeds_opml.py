@@ -75,3 +75,20 @@ def test_export_then_parse_round_trips(feeds):
     back = opml.parse(opml.dump(docs).encode("utf-8"))
     expected = [(f.url, " ".join(opml._clean(f.name).split())) for f in docs]
     assert [(o.url, o.name) for o in back] == expected
+
+
+def test_a_large_import_names_every_feed_once_and_a_second_import_adds_nothing(tmp_path):
+    """Thousands of outlines in one transaction: titles repeat and hosts repeat, names never clash."""
+    items = "".join(f'<outline text="Feed {i % 7}" xmlUrl="https://host{i % 3}.invalid/f/{i}.xml"/>'
+                    for i in range(1500))
+    data = f'<?xml version="1.0"?><opml version="2.0"><head/><body>{items}</body></opml>'.encode()
+    with Library.open(tmp_path / "home") as library:
+        library.add_feed("https://host0.invalid/f/0.xml", name="Feed 0")
+        result = library.import_opml(data)
+        assert len(result["added"]) == 1499 and result["existing"] == ["https://host0.invalid/f/0.xml"]
+        names = [f.name.lower() for f in library.feeds()]
+        assert len(names) == len(set(names)) == 1500
+        assert {f.name for f in result["added"][:6]} >= {"Feed 1", "Feed 2", "Feed 6"}
+        assert "host0.invalid (2)" in {f.name for f in result["added"]}  # "Feed 0" again: named after its host
+        again = library.import_opml(data)
+        assert again["added"] == [] and len(again["existing"]) == 1500

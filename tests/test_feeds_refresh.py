@@ -15,7 +15,7 @@ from newsreader.index.feeds.fetch import FetchError, Fetcher, FetchPolicy
 from newsreader.index.library import Library
 from newsreader.index.feeds.subscriptions import FeedError
 
-POLICY = FetchPolicy(timeout=0.4, deadline=5, max_redirects=3, max_bytes=40_000, retries=2, backoff=0.01,
+POLICY = FetchPolicy(timeout=0.4, max_redirects=3, max_bytes=40_000, retries=2, backoff=0.01,
                      max_backoff=0.05, concurrency=4, per_host=3, trust_env=False)
 
 HARBOUR_PARAGRAPHS = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -42,13 +43,40 @@ class UsageError(Exception):
 
 
 def _console(stderr: bool = False):
+    """The console every command prints through: whatever text reaches it is sanitised segment by
+    segment (``printable``), so a caller that forgot ``safe()`` still cannot send an escape sequence."""
     from rich.console import Console
+    from rich.segment import Segment
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    from ..index.textclean import printable
+
+    class SafeConsole(Console):
+        def render(self, renderable, options=None):
+            for segment in super().render(renderable, options):
+                if segment.control or segment.text.isprintable() or not _UNSAFE.search(segment.text):
+                    yield segment
+                else:
+                    yield Segment(printable(segment.text), segment.style, segment.control)
+
+    return SafeConsole(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def say(message: str) -> None:
+    """One line on stderr, sanitised like everything else printed (messages quote file names)."""
+    from ..index.textclean import printable
+
+    print(f"newsreader: {printable(str(message))}", file=sys.stderr)
+
+
+# Characters that a terminal may act on, or that no encoder writes (lone surrogates): outside JSON's own
+# escapes, these are written as \uXXXX so --json output is as inert as the tables, and still lossless.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029"
+                     "\ufeff\ud800-\udfff]")
 
 
 def _json_out(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+    text = json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
 def open_library(args, *, readonly: bool | None = None, defer_index: bool = False):
@@ -67,6 +95,8 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index (default: the sample corpus)")
     p.add_argument("--rebuild", action="store_true", help="throw the index away and rebuild it from every source")
     p.add_argument("--strict", action="store_true", help="stop at the first file that fails")
+    p.add_argument("--follow-links", action="store_true",
+                   help="follow symbolic links that lead outside the folders given (skipped by default)")
     p.add_argument("--workers", type=int, default=None, help="processes for entity extraction (default: auto)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another indexer is running")
@@ -104,6 +134,7 @@ def cmd_index(args) -> int:
             try:
                 report = library.sync(paths, rebuild=args.rebuild, strict=args.strict, progress=bar.update,
                                       wait=args.wait, workers=args.workers, cancel=stop,
+                                      follow_links=args.follow_links,
                                       on_wait=lambda: console.print("Another newsreader is indexing; waiting…"))
             except StrictFailure as exc:
                 console.print(f"newsreader: stopped at the first failure (--strict): {exc}", markup=False)
@@ -143,7 +174,7 @@ def cmd_search(args) -> int:
             return 1 if result.error else 0
         console = _console()
         if result.error:
-            print(f"newsreader: {result.error}", file=sys.stderr)  # one line, never wrapped by Rich
+            say(result.error)  # one line, never wrapped by Rich
             return 1
         console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
                                                      f" for {query!r}"))
@@ -352,6 +383,15 @@ def _log_to_file(home: str | None) -> None:
     setup_logging(resolve_paths(home))
 
 
+def _config_warnings(home: str | None) -> None:
+    """What the reader shows as notifications on start-up, the command line prints as one line each: a
+    config.toml that cannot be read, or a setting out of range, is never ignored without a word."""
+    from ..index.config import Settings, resolve_paths
+
+    for problem in Settings.load(resolve_paths(home).config_file).problems:
+        say(f"warning: {problem}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     pre, rest = _global_parser().parse_known_args(argv)
@@ -361,6 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _log_to_file(pre.home)
         if name in COMMANDS and rest and rest[0] == name:
+            _config_warnings(pre.home)
             sub = argparse.ArgumentParser(prog=f"newsreader {name}", parents=[_global_parser()],
                                           description=HELP[name])
             PARSERS[name](sub)
@@ -370,10 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(every_command=bool({"-h", "--help"} & set(argv))).parse_args(argv)
         return open_reader(args)
     except UsageError as exc:
-        print(f"newsreader: {exc}", file=sys.stderr)
+        say(exc)
         return 2
     except NewsreaderError as exc:
-        print(f"newsreader: {exc}", file=sys.stderr)
+        say(exc)
         return 1
     except KeyboardInterrupt:
         print("newsreader: interrupted; everything committed so far is kept (run the same command again "
@@ -381,9 +422,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except PermissionError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        say(f"Cannot read or write{where}: permission denied. Give this user access to it (e.g. chmod u+rwX "
+            "or chown), or run newsreader as its owner.")
+        return 1
     except OSError as exc:
-        print(f"newsreader: {exc.strerror or exc}{': ' + exc.filename if getattr(exc, 'filename', None) else ''}",
-              file=sys.stderr)
+        say(f"{exc.strerror or exc}{': ' + str(exc.filename) if getattr(exc, 'filename', None) else ''}")
         return 1
 
 

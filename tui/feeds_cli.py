@@ -136,7 +136,8 @@ def _when(stamp: str | None) -> str:
 
 def _refresh_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("names", nargs="*", metavar="NAME", help="feeds to refresh, by name or url (default: all)")
-    p.add_argument("--timeout", type=float, default=None, help="seconds to wait on each request (default 15)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds each request may take in all: connect, headers and body (default 15)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
@@ -148,8 +149,7 @@ def cmd_refresh(args) -> int:
 
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be more than 0")
-    policy = FetchPolicy() if args.timeout is None else replace(
-        FetchPolicy(), timeout=args.timeout, deadline=max(FetchPolicy().deadline, args.timeout * 4))
+    policy = FetchPolicy() if args.timeout is None else replace(FetchPolicy(), timeout=args.timeout)
     with open_library(args) as library:
         if not library.feeds():
             if args.json:

@@ -9,6 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from .render import safe, safe_line
+
 
 class IndexProgress:
     """Context manager whose ``update`` is passed to ``Library.sync(progress=...)``.
@@ -74,16 +76,16 @@ def print_report(console: Console, report) -> None:
     if report.failed:
         console.print(Text("Failed:", style="bold red"))
         for problem in report.failed:
-            console.print(Text.assemble("  ", (problem.path, "bold"), ": ", problem.reason))
+            console.print(Text.assemble("  ", (safe_line(problem.path), "bold"), ": ", safe(problem.reason)))
     if report.warnings:
         console.print(Text("Warnings:", style="yellow"))
         for problem in report.warnings[:50]:
-            console.print(Text.assemble("  ", (problem.path, "bold"), ": ", problem.reason))
+            console.print(Text.assemble("  ", (safe_line(problem.path), "bold"), ": ", safe(problem.reason)))
         if len(report.warnings) > 50:
             console.print(Text(f"  … and {len(report.warnings) - 50} more", style="dim"))
     unsupported = [p for p in report.skipped if p.reason.startswith("unsupported file type")]
     if unsupported:
         console.print(Text(f"Skipped {len(unsupported)} file(s) of types newsreader does not read "
-                           f"(e.g. {unsupported[0].path}).", style="dim"))
+                           f"(e.g. {safe_line(unsupported[0].path)}).", style="dim"))
     for problem in [p for p in report.skipped if p not in unsupported][:50]:
-        console.print(Text.assemble("Skipped ", (problem.path, "bold"), ": ", problem.reason, style="dim"))
+        console.print(Text.assemble("Skipped ", (safe_line(problem.path), "bold"), ": ", safe(problem.reason), style="dim"))

@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 
 from rich.text import Text
 
-from ..index.textclean import neutralise, strip_unsafe
+from ..index.textclean import neutralise, printable
 
 # One colour per entity type; places share one because GPE/LOC/FAC are all "where".
 ENTITY_STYLES: dict[str, str] = {
@@ -45,8 +45,15 @@ FOCUS_STYLE = "underline"
 
 
 def safe(text: str) -> str:
-    """Inert text for display: escape sequences and control characters removed (defence in depth)."""
-    return strip_unsafe(text)
+    """Inert text for display: escape sequences and control characters removed, stray bytes of a
+    non-UTF-8 file name shown as ``\\xNN`` (the engine's one sanitiser, ``textclean.printable``)."""
+    return printable(text)
+
+
+def safe_line(text: str) -> str:
+    """``safe`` for one line (a file name): a newline or tab in it is shown as ``\\n``/``\\t``, so a name
+    cannot start a line of its own that looks like part of the report."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def styled(text: str, entities: Iterable = (), hits: Sequence[tuple[int, int]] = (), *,

@@ -22,13 +22,15 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from ..errors import NewsreaderError
+
 log = logging.getLogger(__name__)
 
 CHUNK_CHARS = 100_000
 
 
-class ModelNotFound(RuntimeError):
-    pass
+class ModelNotFound(NewsreaderError, RuntimeError):
+    """The configured spaCy pipeline is not installed or cannot find entities; the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,13 @@ overall and per host, retries with backoff only for errors that may pass (connec
 redirects followed by hand so a loop is named as a loop, and a size cap enforced while streaming so a
 huge or endless response cannot fill memory. Every failure becomes a ``FetchError`` whose message is a
 short reason meant for the user ("connection refused", "timed out after 10 s"), never a traceback.
+
+Two limits are wall-clock, not per socket operation: httpx's timeouts restart with every byte, so a
+server dripping its headers one byte a second would never trip them. A watchdog thread shuts the socket
+of any request that outlives its deadline (the policy's ``timeout``, or what is left of the whole run's
+``total``) or whose run was cancelled, which wakes the blocked read at once. Bodies are read raw and
+decompressed here, layer by layer in bounded steps, so no stack of Content-Encodings can expand past
+the size cap in memory.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import ipaddress
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -33,10 +42,10 @@ _BAD_LOCATION = "Invalid URL in location header"  # httpx's RemoteProtocolError 
 class FetchPolicy:
     """How hard and how long to try. Tests shrink the numbers; users keep the defaults."""
 
-    timeout: float = 15.0  # connect / read / write, each
-    deadline: float = 60.0  # a whole response, however slowly it trickles in
+    timeout: float = 15.0  # one request, wall clock: connect, headers and body together
+    total: float = 900.0  # every request of one run (a refresh) together, wall clock
     max_redirects: int = 5
-    max_bytes: int = 10_000_000
+    max_bytes: int = 10_000_000  # a body, both as sent and after every layer of decompression
     retries: int = 2  # extra attempts after the first, for transient errors only
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_backoff: float = 30.0  # also caps a server's Retry-After
@@ -80,6 +89,31 @@ class Response:
         return None
 
 
+class _Watch:
+    """One request in flight, as the watchdog sees it: its deadline and the sockets it opened."""
+
+    __slots__ = ("deadline", "by_run", "sockets", "fired", "done")
+
+    def __init__(self, deadline: float, by_run: bool) -> None:
+        self.deadline = deadline
+        self.by_run = by_run  # the run's time limit, not the request's own, sets the deadline
+        self.sockets: list[socket.socket] = []
+        self.fired = ""  # "deadline" or "cancelled" once the watchdog cut it off
+        self.done = False
+
+
+def _shut(sock: socket.socket) -> None:
+    """Wake whatever thread is blocked reading ``sock``: shutdown, not close (the owner closes it).
+
+    ``socket.socket.shutdown`` on purpose, also for an SSL socket: its own ``shutdown`` drops the TLS
+    state under the reading thread's feet.
+    """
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, ValueError, TypeError):
+        pass  # already closed: the request ended meanwhile
+
+
 class Fetcher:
     """A pooled client; ``get`` is safe to call from many threads at once."""
 
@@ -87,18 +121,28 @@ class Fetcher:
         self.policy = policy or FetchPolicy()
         self.cancel = cancel
         p = self.policy
+        self.until = time.monotonic() + p.total  # the whole run's deadline
         self.client = httpx.Client(
             timeout=httpx.Timeout(p.timeout),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=p.concurrency, max_keepalive_connections=p.concurrency),
+            # No keep-alive: every request opens its own connection, so the watchdog always holds the
+            # socket a request is blocked on (a pooled connection's socket is never shown to a trace).
+            limits=httpx.Limits(max_connections=p.concurrency, max_keepalive_connections=0),
             headers={"User-Agent": p.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=p.trust_env,
         )
         self._slots = threading.BoundedSemaphore(p.concurrency)
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
+        self._watches: set[_Watch] = set()
+        self._watch_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._watchdog: threading.Thread | None = None
 
     def close(self) -> None:
+        self._closed.set()
+        if self._watchdog is not None:
+            self._watchdog.join()
         self.client.close()
 
     def __enter__(self) -> "Fetcher":
@@ -125,8 +169,9 @@ class Fetcher:
                     raise
                 delay = min(self.policy.max_backoff, self.policy.backoff * (2 ** attempt))
                 delay = max(delay, getattr(exc, "retry_after", 0.0) or 0.0)
+                delay = min(delay, self.policy.max_backoff, max(0.0, self.until - time.monotonic()))
                 attempt += 1
-                if self._sleep(min(delay, self.policy.max_backoff)):
+                if self._sleep(delay):
                     raise
 
     # -- one request chain -------------------------------------------------------------------------
@@ -160,32 +205,73 @@ class Fetcher:
         with self._host_slot(host), self._slots:  # host first: never hold a global slot while queued
             if self._cancelled():
                 raise FetchError("cancelled")
+            now = time.monotonic()
+            if now >= self.until:
+                raise FetchError(f"not fetched: the run's time limit ({self.policy.total:g} s) ran out")
+            watch = self._watch(min(now + self.policy.timeout, self.until), now + self.policy.timeout > self.until)
             try:
-                return self._stream(url, headers)
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError, ValueError) as exc:
-                # A host the resolver cannot encode (idna), a malformed address: retrying cannot help.
-                raise FetchError(f"invalid address {_clip(url)} ({_reason(exc)})") from exc
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"timed out after {self.policy.timeout:g} s",
-                                 transient=isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))) from exc
-            except httpx.ConnectError as exc:
+                return self._guarded(url, headers, watch)
+            except FetchError as exc:
+                if watch.fired:
+                    raise self._cut_off(watch) from exc
+                raise
+            finally:
+                with self._watch_lock:
+                    watch.done = True
+                    self._watches.discard(watch)
+
+    def _guarded(self, url: str, headers: dict[str, str], watch: _Watch) -> Response:
+        try:
+            return self._stream(url, headers, watch)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError, ValueError) as exc:
+            if watch.fired:
+                raise self._cut_off(watch) from exc
+            # A host the resolver cannot encode (idna), a malformed address: retrying cannot help.
+            raise FetchError(f"invalid address {_clip(url)} ({_reason(exc)})") from exc
+        except httpx.TransportError as exc:
+            if watch.fired:  # the watchdog shut the socket: whatever httpx saw, the reason is ours
+                raise self._cut_off(watch) from exc
+            if isinstance(exc, httpx.TimeoutException):
+                # Not transient: a server too slow once is slow again, and retrying multiplies the wait.
+                raise FetchError(f"timed out after {self.policy.timeout:g} s") from exc
+            if isinstance(exc, httpx.ConnectError):
                 reason, transient = _connect_reason(exc, url)
                 raise FetchError(reason, transient=transient) from exc
-            except httpx.RemoteProtocolError as exc:
+            if isinstance(exc, httpx.RemoteProtocolError):
                 if str(exc).startswith(_BAD_LOCATION):  # httpx parses a 3xx's Location even when not following
                     detail = str(exc)[len(_BAD_LOCATION):].strip(" :.")
                     raise FetchError(f"redirected to an unusable address (bad Location: {detail})") from exc
                 raise FetchError("the server closed the connection or sent a broken response",
                                  transient=True) from exc
-            except httpx.DecodingError as exc:
-                raise FetchError("the response could not be decompressed") from exc
-            except httpx.TransportError as exc:
-                raise FetchError(f"network error ({type(exc).__name__}: {exc})", transient=True) from exc
+            raise FetchError(f"network error ({type(exc).__name__}: {exc})", transient=True) from exc
+        except httpx.DecodingError as exc:
+            raise FetchError("the response could not be decompressed") from exc
 
-    def _stream(self, url: str, headers: dict[str, str]) -> Response:
-        deadline = time.monotonic() + self.policy.deadline
+    def _cut_off(self, watch: _Watch) -> FetchError:
+        if watch.fired == "cancelled":
+            return FetchError("cancelled")
+        if watch.by_run:
+            return FetchError(f"not finished: the run's time limit ({self.policy.total:g} s) ran out")
+        return FetchError(f"timed out after {self.policy.timeout:g} s (no complete answer)")
+
+    def _stream(self, url: str, headers: dict[str, str], watch: _Watch) -> Response:
         cap = self.policy.max_bytes
-        with self.client.stream("GET", url, headers=headers) as r:
+        remaining = max(0.01, watch.deadline - time.monotonic())
+        timeout = httpx.Timeout(min(self.policy.timeout, remaining))
+
+        def trace(event: str, info: dict) -> None:
+            if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+                stream = info.get("return_value")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    with self._watch_lock:
+                        watch.sockets.append(sock)
+                        fired = watch.fired
+                    if fired:
+                        _shut(sock)
+
+        with self.client.stream("GET", url, headers=headers, timeout=timeout,
+                                extensions={"trace": trace}) as r:
             status = r.status_code
             if status in REDIRECT_STATUSES:
                 return Response(str(r.url), status, location=r.headers.get("location", ""))
@@ -200,19 +286,42 @@ class Fetcher:
             declared = r.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap:
                 raise FetchError(f"response too large ({_size(int(declared))}; the limit is {_size(cap)})")
+            layers = _decoders(r.headers.get_list("content-encoding", split_commas=True))
             chunks: list[bytes] = []
             total = 0
-            for chunk in r.iter_bytes():
+            for chunk in _decoded(r.iter_raw(), layers, cap):
                 total += len(chunk)
                 if total > cap:
                     raise FetchError(f"response too large (over {_size(cap)}; the limit is {_size(cap)})")
-                if time.monotonic() > deadline:
-                    raise FetchError(f"timed out after {self.policy.deadline:g} s (response too slow)")
-                if self._cancelled():
-                    raise FetchError("cancelled")
+                if watch.fired or time.monotonic() > watch.deadline:
+                    watch.fired = watch.fired or "deadline"
+                    raise self._cut_off(watch)
                 chunks.append(chunk)
             return Response(str(r.url), status, b"".join(chunks), r.headers.get("content-type", ""),
                             r.headers.get("etag"), r.headers.get("last-modified"))
+
+    # -- the watchdog ------------------------------------------------------------------------------
+    def _watch(self, deadline: float, by_run: bool) -> _Watch:
+        watch = _Watch(deadline, by_run)
+        with self._watch_lock:
+            self._watches.add(watch)
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._guard, name="fetch-watchdog", daemon=True)
+                self._watchdog.start()
+        return watch
+
+    def _guard(self) -> None:
+        """Every tick, cut off requests past their deadline, or all of them once the run is cancelled."""
+        while not self._closed.wait(_TICK):
+            cancelled = self._cancelled()
+            now = time.monotonic()
+            with self._watch_lock:
+                due = [w for w in self._watches if not w.done and not w.fired and (cancelled or now >= w.deadline)]
+                for w in due:
+                    w.fired = "cancelled" if cancelled else "deadline"
+                sockets = [s for w in due for s in w.sockets]
+            for sock in sockets:
+                _shut(sock)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _host_slot(self, host: str) -> threading.BoundedSemaphore:
@@ -231,6 +340,76 @@ class Fetcher:
             return self.cancel.wait(seconds)
         time.sleep(seconds)
         return False
+
+
+_TICK = 0.05  # how often the watchdog looks: the slack on every deadline and on Ctrl+C
+_STEP = 64 * 1024  # the most one decompression step may produce
+_MAX_LAYERS = 3
+
+
+class _Inflate:
+    """One layer of Content-Encoding, undone in steps of at most ``_STEP`` bytes of output."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = False
+        self.d = zlib.decompressobj(zlib.MAX_WBITS | 16 if name in ("gzip", "x-gzip") else zlib.MAX_WBITS)
+
+    def pipe(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for data in chunks:
+            yield from self._feed(data)
+        if not self.d.eof:
+            tail = self.d.flush(_STEP)
+            if tail:
+                yield tail
+
+    def _feed(self, data: bytes) -> Iterator[bytes]:
+        while not self.d.eof:  # bytes after the end of the compressed stream are ignored, as httpx does
+            try:
+                out = self.d.decompress(data, _STEP)
+            except zlib.error:
+                if self.name == "deflate" and not self.started:
+                    # "deflate" is sent both zlib-wrapped (as the RFC says) and raw (as servers do)
+                    self.started = True
+                    self.d = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise FetchError("the response could not be decompressed") from None
+            self.started = True
+            data = self.d.unconsumed_tail
+            if out:
+                yield out
+            if not data and len(out) < _STEP:  # input used up, and zlib holds no more output
+                return
+
+
+def _decoders(encodings: list[str]) -> list[_Inflate]:
+    """The layers to undo, in the order to undo them (the header lists them in the order applied)."""
+    names = [e.strip().lower() for e in encodings if e.strip() and e.strip().lower() != "identity"]
+    if len(names) > _MAX_LAYERS:
+        raise FetchError(f"refused: the response is compressed {len(names)} times over "
+                         f"(Content-Encoding: {_clip(', '.join(names), 80)})")
+    unknown = [n for n in names if n not in ("gzip", "x-gzip", "deflate")]
+    if unknown:
+        raise FetchError(f"unsupported Content-Encoding ({_clip(', '.join(unknown), 80)})")
+    return [_Inflate(n) for n in reversed(names)]
+
+
+def _decoded(raw: Iterator[bytes], layers: list[_Inflate], cap: int) -> Iterator[bytes]:
+    """The body with every layer undone; each layer's output is capped too, so an inner bomb is stopped
+    before the outer layers ever see it."""
+    stream: Iterator[bytes] = _capped(raw, cap, "as sent")
+    for layer in layers:
+        stream = _capped(layer.pipe(stream), cap, "decompressed")
+    return stream
+
+
+def _capped(chunks: Iterator[bytes], cap: int, how: str) -> Iterator[bytes]:
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > cap:
+            raise FetchError(f"response too large (over {_size(cap)} {how}; the limit is {_size(cap)})")
+        yield chunk
 
 
 def check_feed_url(url: str) -> str:

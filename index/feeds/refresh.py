@@ -1,11 +1,14 @@
 """One refresh of the user's feeds: fetch, parse, complete summaries, index what is new, record outcomes.
 
-Three phases, each parallel within itself: every feed is fetched (conditionally), then every new or
-changed entry that carried only a summary has its page fetched, then everything new goes through the
-library's ordinary index path in one pass (one spaCy load, one commit). A feed's failure is recorded
-against that feed and never stops the others. Validators (ETag, Last-Modified) are saved only after
-the feed's articles are safely indexed, and are not sent when the library lacks the feed's articles
-(after ``index --rebuild``), so a 304 can never hide articles the library does not have.
+Feeds are fetched in parallel (conditionally); as each arrives, its new or changed entries that carried
+only a summary have their pages fetched on the same pool, and the moment a feed's last page is in, its
+articles go through the library's ordinary index path (spaCy stays loaded between feeds) and its
+outcome is recorded. So a slow or failing server holds back only its own feed, and an interruption
+keeps every feed already indexed. At most a few feeds wait fetched-but-unindexed at once, which bounds
+a refresh's memory whatever the servers send. A feed's failure is recorded against that feed and never
+stops the others. Validators (ETag, Last-Modified) are saved only after the feed's articles are safely
+indexed, and are not sent when the library lacks the feed's articles (after ``index --rebuild``), so a
+304 can never hide articles the library does not have.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, Sequence
@@ -101,6 +104,7 @@ class _Fetched:
     response: Response | None = None
     articles: list[Article] = field(default_factory=list)
     title: str = ""
+    fresh: list[tuple[Article, str]] = field(default_factory=list)  # (article to index, entry hash)
 
 
 def entry_hash(article: Article) -> str:
@@ -129,41 +133,81 @@ class Refresher:
 
     def run(self, feeds: Sequence[Feed]) -> RefreshReport:
         started = time.perf_counter()
+        feeds = list(feeds)
         report = RefreshReport()
-        with Fetcher(self.policy, cancel=self.cancel) as fetcher:
-            fetched = self._fetch_feeds(fetcher, list(feeds))
-            report.feeds = [f.outcome for f in fetched]
-            fresh = self._select(fetched)
-            fresh = self._complete(fetcher, fresh)
-        if not self.cancel.is_set():
-            self._index_and_record(fetched, fresh)
-        report.interrupted = self.cancel.is_set()
+        outcomes: dict[int, FeedOutcome] = {}
+        try:
+            with Fetcher(self.policy, cancel=self.cancel) as fetcher:
+                self._pipeline(fetcher, feeds, outcomes)
+        finally:
+            report.feeds = [outcomes.get(f.id) or FeedOutcome(f.name, f.url) for f in feeds]
+            report.interrupted = self.cancel.is_set()
+            report.seconds = time.perf_counter() - started
         self.progress(RefreshProgress("done", len(feeds), len(feeds)))
-        report.seconds = time.perf_counter() - started
         return report
 
-    # -- phase 1: feeds ----------------------------------------------------------------------------
-    def _fetch_feeds(self, fetcher: Fetcher, feeds: list[Feed]) -> list[_Fetched]:
+    # -- the pipeline: fetch feeds, then their pages; index each feed as soon as it is complete ------
+    def _pipeline(self, fetcher: Fetcher, feeds: list[Feed], outcomes: dict[int, FeedOutcome]) -> None:
         # Validators only when the library holds everything the feed last carried (not after a rebuild).
         conditional = {f.id: self._library_has(f) for f in feeds}
-        done = 0
+        waiting = iter(feeds)
+        window = max(2, self.policy.concurrency)  # feeds fetched or fetching but not yet indexed
+        open_feeds = 0
+        claimed: set[str] = set()
+        running: dict[Future, tuple[str, object]] = {}
+        pages_left: dict[int, int] = {}
+        fetched_feeds = pages_done = pages_total = 0
         self.progress(RefreshProgress("feeds", 0, len(feeds)))
-        lock = threading.Lock()
-
-        def one(feed: Feed) -> _Fetched:
-            nonlocal done
-            result = self._fetch_one(fetcher, feed, conditional[feed.id])
-            with lock:
-                done += 1
-                self.progress(RefreshProgress("feeds", done, len(feeds), feed.name))
-            return result
-
-        with ThreadPoolExecutor(max_workers=max(1, min(self.policy.concurrency, len(feeds) or 1))) as pool:
-            try:
-                return list(pool.map(one, feeds))
-            except BaseException:  # Ctrl-C: tell the workers to stop so the pool's shutdown is quick
-                self.cancel.set()
-                raise
+        pool = ThreadPoolExecutor(max_workers=max(1, self.policy.concurrency))
+        try:
+            while True:
+                while open_feeds < window and not self.cancel.is_set():
+                    feed = next(waiting, None)
+                    if feed is None:
+                        break
+                    open_feeds += 1
+                    running[pool.submit(self._fetch_one, fetcher, feed, conditional[feed.id])] = ("feed", feed)
+                if not running:
+                    return
+                done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                ready: list[_Fetched] = []
+                for future in done:
+                    kind, item = running.pop(future)
+                    if kind == "feed":
+                        f = future.result()  # _fetch_one never raises
+                        outcomes[f.feed.id] = f.outcome
+                        fetched_feeds += 1
+                        self.progress(RefreshProgress("feeds", fetched_feeds, len(feeds), f.feed.name))
+                        f.fresh = self._select(f, claimed)
+                        todo = [i for i, (a, _) in enumerate(f.fresh)
+                                if a.partial and a.url.startswith(("http://", "https://"))]
+                        if todo and not self.cancel.is_set():
+                            pages_left[f.feed.id] = len(todo)
+                            pages_total += len(todo)
+                            self.progress(RefreshProgress("pages", pages_done, pages_total, f.feed.name))
+                            for i in todo:
+                                running[pool.submit(self._page, fetcher, f, i)] = ("page", f)
+                        else:
+                            ready.append(f)
+                    else:
+                        pages_done += 1
+                        self.progress(RefreshProgress("pages", pages_done, pages_total, item.feed.name))
+                        pages_left[item.feed.id] -= 1
+                        if pages_left[item.feed.id] == 0:
+                            ready.append(item)
+                for f in ready:
+                    if self.cancel.is_set():
+                        break
+                    self._index_and_record(f)
+                    open_feeds -= 1
+        except BaseException:  # Ctrl-C: the fetcher's watchdog cuts every request off, so shutdown is quick
+            self.cancel.set()
+            raise
+        finally:
+            if self.cancel.is_set():
+                for future in running:
+                    future.cancel()
+            pool.shutdown(wait=True)
 
     def _library_has(self, feed: Feed) -> bool:
         ids = self.subs.entry_ids(feed.id)
@@ -229,70 +273,50 @@ class Refresher:
         return out
 
     # -- choosing what to (re)index ----------------------------------------------------------------
-    def _select(self, fetched: list[_Fetched]) -> list[tuple[_Fetched, Article, str]]:
-        """New or changed entries, each once even when several feeds carry it (the first feed wins)."""
-        claimed: set[str] = set()
+    def _select(self, f: _Fetched, claimed: set[str]) -> list[tuple[Article, str]]:
+        """The feed's new or changed entries, each once in a refresh even when several feeds carry it
+        (the first feed to arrive files it)."""
         fresh = []
-        all_ids = [a.id for f in fetched for a in f.articles]
-        known = self.subs.entry_hashes(all_ids)
-        for f in fetched:
-            for article in f.articles:
-                if article.id in claimed:
-                    f.outcome.unchanged += 1
-                    continue
-                claimed.add(article.id)
-                digest = entry_hash(article)
-                if known.get(article.id) == digest and self.article_hash(article.id) is not None:
-                    f.outcome.unchanged += 1
-                    continue
-                stamped = replace(article, source=f.outcome.name, source_key=_source_key(f.feed), path=f.feed.url,
-                                  fetched=_now())
-                fresh.append((f, stamped, digest))
+        known = self.subs.entry_hashes([a.id for a in f.articles])
+        for article in f.articles:
+            if article.id in claimed:
+                f.outcome.unchanged += 1
+                continue
+            claimed.add(article.id)
+            digest = entry_hash(article)
+            if known.get(article.id) == digest and self.article_hash(article.id) is not None:
+                f.outcome.unchanged += 1
+                continue
+            stamped = replace(article, source=f.outcome.name, source_key=_source_key(f.feed), path=f.feed.url,
+                              fetched=_now())
+            fresh.append((stamped, digest))
         return fresh
 
-    # -- phase 2: article pages --------------------------------------------------------------------
-    def _complete(self, fetcher: Fetcher, fresh: list[tuple[_Fetched, Article, str]]):
-        todo = [i for i, (_, a, _) in enumerate(fresh) if a.partial and a.url.startswith(("http://", "https://"))]
-        if not todo or self.cancel.is_set():
-            return fresh
-        done = 0
-        lock = threading.Lock()
-        self.progress(RefreshProgress("pages", 0, len(todo)))
+    # -- article pages -----------------------------------------------------------------------------
+    def _page(self, fetcher: Fetcher, f: _Fetched, i: int) -> None:
+        """Complete entry ``i`` of ``f.fresh`` from its page; any failure keeps the summary (partial)."""
+        article, digest = f.fresh[i]
+        if self.cancel.is_set():
+            return
+        try:
+            completed, problem = full_text(fetcher, article)
+        except Exception as exc:  # hostile page bytes: keep the summary rather than abort the refresh
+            log.info("article page %s failed unexpectedly", article.url, exc_info=True)
+            completed = article if article.partial else replace(article, partial=True)
+            problem = f"article page {article.url}: unexpected error ({type(exc).__name__}: {exc})"
+        f.fresh[i] = (completed, digest)
+        if problem:
+            f.outcome.warnings.append(problem)
 
-        def one(i: int) -> None:
-            nonlocal done
-            f, article, digest = fresh[i]
-            if self.cancel.is_set():
-                return
-            try:
-                completed, problem = full_text(fetcher, article)
-            except Exception as exc:  # hostile page bytes: keep the summary rather than abort the refresh
-                log.info("article page %s failed unexpectedly", article.url, exc_info=True)
-                completed = article if article.partial else replace(article, partial=True)
-                problem = f"article page {article.url}: unexpected error ({type(exc).__name__}: {exc})"
-            with lock:
-                fresh[i] = (f, completed, digest)
-                if problem:
-                    f.outcome.warnings.append(problem)
-                done += 1
-                self.progress(RefreshProgress("pages", done, len(todo), f.feed.name))
-
-        with ThreadPoolExecutor(max_workers=max(1, min(self.policy.concurrency, len(todo)))) as pool:
-            try:
-                list(pool.map(one, todo))
-            except BaseException:
-                self.cancel.set()
-                raise
-        return fresh
-
-    # -- phase 3: index, then record ---------------------------------------------------------------
-    def _index_and_record(self, fetched: list[_Fetched], fresh: list[tuple[_Fetched, Article, str]]) -> None:
-        before = {a.id: self.article_hash(a.id) for _, a, _ in fresh}
+    # -- index, then record ------------------------------------------------------------------------
+    def _index_and_record(self, f: _Fetched) -> None:
+        fresh = f.fresh
+        before = {a.id: self.article_hash(a.id) for a, _ in fresh}
         if fresh:
-            self.progress(RefreshProgress("index", 0, len(fresh)))
-            self.index([a for _, a, _ in fresh])
+            self.progress(RefreshProgress("index", 0, len(fresh), f.outcome.name))
+            self.index([a for a, _ in fresh])
         stored = []
-        for f, article, digest in fresh:
+        for article, digest in fresh:
             now_hash = self.article_hash(article.id)
             if now_hash is None:  # not indexed (interrupted): the next refresh tries again
                 continue
@@ -306,12 +330,12 @@ class Refresher:
             if article.partial:
                 f.outcome.partial += 1
         self.subs.put_entries(stored)
-        for f in fetched:
-            if f.outcome.status == "ok":
-                self.subs.set_membership(f.feed.id, [a.id for a in f.articles])
-            if f.outcome.status in ("ok", "not_modified") and f.response is not None:
-                self.subs.record_success(f.feed.id, status=f.response.status, etag=f.response.etag,
-                                         last_modified=f.response.last_modified)
+        if f.outcome.status == "ok":
+            self.subs.set_membership(f.feed.id, [a.id for a in f.articles])
+        if f.outcome.status in ("ok", "not_modified") and f.response is not None:
+            self.subs.record_success(f.feed.id, status=f.response.status, etag=f.response.etag,
+                                     last_modified=f.response.last_modified)
+        f.articles, f.fresh, f.response = [], [], None  # recorded: let the feed's memory go
 
 
 _FEED_LINK = re.compile(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from ..errors import NewsreaderError, ReadOnlyLibrary
+from ..errors import DiskFull, NewsreaderError, ReadOnlyLibrary, disk_full
 from ..store.sqlite_in import select_in
 
 SCHEMA = """
@@ -93,6 +93,8 @@ _COLUMNS = ("id, url, name, title, site_url, added, last_checked, last_success, 
 
 
 class Subscriptions:
+    refusal: NewsreaderError | None = None  # why writes are refused, when more is known than "read-only"
+
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         self.readonly = readonly
@@ -106,8 +108,10 @@ class Subscriptions:
                 self.db.executescript(SCHEMA)
                 self.db.commit()
                 return
-            except (sqlite3.OperationalError, OSError):
+            except (sqlite3.OperationalError, OSError) as exc:
                 self.readonly = True
+                if disk_full(path.parent, exc):
+                    self.refusal = DiskFull(path.parent, exc)
         self.db = None
         if path.exists():  # read-only: list what is there, if the tables were ever created
             from ..store.sqlite_ro import connect_readonly
@@ -124,7 +128,7 @@ class Subscriptions:
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         if self.readonly:
-            raise ReadOnlyLibrary(self.path.parent)
+            raise self.refusal or ReadOnlyLibrary(self.path.parent)
         with self._lock:
             cur = self.db.execute(sql, args)
             self.db.commit()
@@ -167,10 +171,59 @@ class Subscriptions:
                           (url, chosen, auto, title, site_url, now()))
         return self.by_id(cur.lastrowid)
 
+    def add_many(self, wanted: Iterable[tuple[str, str | None]]) -> tuple[list[Feed], list[str]]:
+        """Subscribe to many (url, name or None) at once: (feeds added, urls already subscribed).
+
+        One transaction and in-memory name bookkeeping, so importing an OPML file of thousands of feeds
+        costs time in proportion to its size (``add`` per feed re-reads the table and commits each time).
+        A name another feed already has falls back to the host name, as with ``add``.
+        """
+        if self.readonly:
+            raise self.refusal or ReadOnlyLibrary(self.path.parent)
+        added_ids: list[int] = []
+        existing: list[str] = []
+        stamp = now()
+        with self._lock:
+            urls = {r[0] for r in self.db.execute("SELECT url FROM feeds")}
+            taken = {r[0].lower() for r in self.db.execute("SELECT name FROM feeds")}
+            suffix: dict[str, int] = {}
+
+            def free(base: str) -> str:
+                base = " ".join(base.split())[:80] or "feed"
+                name, n = base, suffix.get(base.lower(), 1)
+                while name.lower() in taken:
+                    n += 1
+                    name = f"{base} ({n})"
+                suffix[base.lower()] = n
+                return name
+
+            try:
+                for url, name in wanted:
+                    if url in urls:
+                        existing.append(url)
+                        continue
+                    name = (name or "").strip()
+                    if name and name.lower() not in taken:
+                        chosen, auto = name, 0
+                    else:
+                        chosen, auto = free(urlsplit(url).hostname or url), 1
+                    cur = self.db.execute("INSERT INTO feeds (url, name, name_is_auto, title, site_url, added) "
+                                          "VALUES (?,?,?,?,?,?)", (url, chosen, auto, "", "", stamp))
+                    added_ids.append(cur.lastrowid)
+                    urls.add(url)
+                    taken.add(chosen.lower())
+                self.db.commit()
+            except BaseException:
+                self.db.rollback()
+                raise
+            rows = {r[0]: Feed(*r) for r in select_in(self.db, f"SELECT {_COLUMNS} FROM feeds WHERE id IN ({{in}})",
+                                                        added_ids)}
+        return [rows[i] for i in added_ids], existing
+
     def remove(self, feed_id: int) -> None:
         with self._lock:
             if self.readonly:
-                raise ReadOnlyLibrary(self.path.parent)
+                raise self.refusal or ReadOnlyLibrary(self.path.parent)
             self.db.execute("DELETE FROM feed_entries WHERE feed_id=?", (feed_id,))
             self.db.execute("DELETE FROM feeds WHERE id=?", (feed_id,))
             self.db.commit()
@@ -207,7 +260,7 @@ class Subscriptions:
         """
         with self._lock:
             if self.readonly:
-                raise ReadOnlyLibrary(self.path.parent)
+                raise self.refusal or ReadOnlyLibrary(self.path.parent)
             self.db.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
             row = self.db.execute("SELECT name, name_is_auto FROM feeds WHERE id=?", (feed_id,)).fetchone()
             if row is None:
@@ -239,7 +292,7 @@ class Subscriptions:
         """The entries the feed carries now; entries it dropped stay in the library, just not here."""
         with self._lock:
             if self.readonly:
-                raise ReadOnlyLibrary(self.path.parent)
+                raise self.refusal or ReadOnlyLibrary(self.path.parent)
             self.db.execute("DELETE FROM feed_entries WHERE feed_id=?", (feed_id,))
             self.db.executemany("INSERT OR IGNORE INTO feed_entries VALUES (?,?)", [(feed_id, i) for i in ids])
             self.db.commit()
@@ -249,7 +302,7 @@ class Subscriptions:
         stamp = now()
         with self._lock:
             if self.readonly:
-                raise ReadOnlyLibrary(self.path.parent)
+                raise self.refusal or ReadOnlyLibrary(self.path.parent)
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?)",
                                 [(i, h, int(p), stamp) for i, h, p in rows])
             self.db.commit()
@@ -265,7 +318,7 @@ class Subscriptions:
         ids = list(ids)
         with self._lock:
             if self.readonly:
-                raise ReadOnlyLibrary(self.path.parent)
+                raise self.refusal or ReadOnlyLibrary(self.path.parent)
             self.db.executemany("DELETE FROM entries WHERE id=?", [(i,) for i in ids])
             self.db.commit()
 

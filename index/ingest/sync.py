@@ -28,6 +28,7 @@ from ..article import Article, EntitySpan
 from ..store.catalog import Catalog, FileRecord
 from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise
 from ..errors import DiskFull
+from ..textclean import decodable
 from .readers import ReadError, read_file, reader_for
 from ..store.backend import Backend
 
@@ -93,14 +94,21 @@ class StrictFailure(Exception):
         super().__init__(f"{problem.path}: {problem.reason}")
 
 
-def walk(root: Path, report: SyncReport,
-         unreadable: set[str] | None = None) -> Iterator[tuple[Path, os.stat_result]]:
-    """Files under ``root``, following links but never the same directory twice (no symlink loops).
+def walk(root: Path, report: SyncReport, unreadable: set[str] | None = None, *, follow_links: bool = False,
+         refused: set[str] | None = None) -> Iterator[tuple[Path, os.stat_result]]:
+    """Files under ``root``, following links inside it but never the same directory twice (no loops).
 
-    Folders that could not be listed are reported and added to ``unreadable``: what they hold is
-    unknown, not gone.
+    A symbolic link that leads outside ``root`` is not followed unless ``follow_links``: indexing a
+    folder must not read ``/etc/passwd`` because someone left a link to it there. Such links are
+    reported as skipped and added to ``refused``. Folders that could not be listed are reported and
+    added to ``unreadable``: what they hold is unknown, not gone.
     """
     unreadable = set() if unreadable is None else unreadable
+    refused = set() if refused is None else refused
+    try:
+        inside = root.resolve(strict=True)
+    except (OSError, RuntimeError):
+        inside = root
     try:
         st = root.stat()
     except OSError as exc:
@@ -140,8 +148,14 @@ def walk(root: Path, report: SyncReport,
                 broken = isinstance(exc, FileNotFoundError) and entry.is_symlink()
                 report.failed.append(Problem(str(path), "broken symbolic link" if broken else _os_reason(exc)))
                 continue
+            loop = stat.S_ISDIR(est.st_mode) and entry.is_symlink() and _encloses(path, directory)
+            if not loop and not follow_links and entry.is_symlink() and not _leads_inside(path, inside):
+                report.skipped.append(Problem(str(path), "symbolic link to outside the folder, not followed "
+                                                         "(--follow-links follows it)"))
+                refused.add(str(path))
+                continue
             if stat.S_ISDIR(est.st_mode):
-                if entry.is_symlink() and _encloses(path, directory):
+                if loop:
                     report.skipped.append(Problem(str(path), "symbolic link loop (points to an enclosing folder)"))
                 else:
                     subdirs.append(path)
@@ -150,6 +164,14 @@ def walk(root: Path, report: SyncReport,
             else:  # a FIFO would block the reader forever; devices and sockets are not articles
                 report.skipped.append(Problem(str(path), "not a regular file"))
         stack.extend(reversed(subdirs))
+
+
+def _leads_inside(link: Path, root: Path) -> bool:
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return target == root or root in target.parents
 
 
 def _encloses(link: Path, directory: Path) -> bool:
@@ -187,7 +209,7 @@ class Syncer:
     def __init__(self, store: Backend, catalog: Catalog, *, extractor_factory: Callable[[int], object],
                  aliases: AliasTable, max_file_bytes: int, workers: int = 0,
                  progress: Callable[[Progress], None] | None = None, strict: bool = False,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, follow_links: bool = False) -> None:
         self.store = store
         self.catalog = catalog
         self.extractor_factory = extractor_factory
@@ -197,6 +219,7 @@ class Syncer:
         self.progress = progress or (lambda p: None)
         self.strict = strict
         self.cancel = cancel
+        self.follow_links = follow_links
         self.auto_workers = False
         self.report = SyncReport()
         self._read = 0  # files read so far this run
@@ -261,8 +284,9 @@ class Syncer:
             known = self.catalog.files_under(str(root))
             seen: set[str] = set()
             unreadable: set[str] = set()
+            refused: set[str] = set()
             stopped = False
-            for path, st in walk(root, self.report, unreadable):
+            for path, st in walk(root, self.report, unreadable, follow_links=self.follow_links, refused=refused):
                 if self._stopping():
                     stopped = True
                     break
@@ -284,7 +308,9 @@ class Syncer:
             # list (permissions, I/O error) or a file we could not stat keeps its articles.
             if stopped:  # what the walk did not reach is unknown, not gone
                 break
-            gone = [p for p in known if p not in seen and not _inside(p, unreadable) and _gone(p)]
+            # Files reached through a link that is no longer followed go too: they are outside the folder.
+            gone = [p for p in known if p not in seen and not _inside(p, unreadable)
+                    and (_gone(p) or _inside(p, refused))]
             if gone:
                 self._remove_files(gone)
         return candidates
@@ -344,7 +370,7 @@ class Syncer:
             for warning in result.warnings:
                 self.report.warnings.append(Problem(key, warning))
             fetched = _mtime(st)
-            articles = [a if a.fetched else _with_fetched(a, fetched) for a in result.articles]
+            articles = [_storable(a if a.fetched else _with_fetched(a, fetched)) for a in result.articles]
             previous = self.catalog.article_hashes(key)
             new_ids = {a.id for a in articles}
             stale = [i for i in previous if i not in new_ids]
@@ -501,14 +527,15 @@ def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=Non
 
 
 def _gone(path: str) -> bool:
-    """True only when ``path`` (or the folder it was in) no longer exists; any other error means unknown."""
+    """True only when the file at ``path`` no longer exists (or the folder it was in, or a folder now
+    stands in its place); any other error means unknown."""
     try:
-        os.stat(path)
+        st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return True
     except OSError:
         return False
-    return False
+    return stat.S_ISDIR(st.st_mode)
 
 
 def _inside(path: str, folders: set[str]) -> bool:
@@ -519,6 +546,16 @@ def _mtime(st: os.stat_result):
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(st.st_mtime, tz=timezone.utc).replace(tzinfo=None)
+
+
+def _storable(article: Article) -> Article:
+    """A name that is not UTF-8 (its stray bytes are lone surrogates) shown as ``\\xNN`` in the fields
+    that are text (path, source: the folder's name); ``source_key`` stays exact, the catalog keeps bytes."""
+    if article.path.isascii() and article.source.isascii():
+        return article
+    from dataclasses import replace
+
+    return replace(article, path=decodable(article.path), source=decodable(article.source))
 
 
 def _with_fetched(article: Article, fetched) -> Article:

@@ -8,6 +8,7 @@ imported). It is derived data: ``index --rebuild`` throws it away with the Whoos
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
@@ -20,7 +21,7 @@ from ..article import Article
 from ..entities.canonical import AliasTable, alias_list, display_name, _vote
 from ..errors import IndexDamaged, LibraryBusy
 from ..models import ListingRow
-from .sqlite_in import chunked, select_in
+from .sqlite_in import chunked, db_path, select_in
 from .sqlite_ro import connect_readonly
 
 SCHEMA = """
@@ -164,31 +165,36 @@ class Catalog:
     # -- files -------------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
         with self._lock:
-            row = self.db.execute("SELECT path, mtime_ns, size, sha FROM files WHERE path=?", (path,)).fetchone()
-        return FileRecord(*row) if row else None
+            row = self.db.execute("SELECT path, mtime_ns, size, sha FROM files WHERE path=?",
+                                  (db_path(path),)).fetchone()
+        return _file_record(row) if row else None
 
     def files_under(self, root: str) -> dict[str, FileRecord]:
-        prefix = root.rstrip("/") + "/"
+        # Compared as bytes: a path that is not UTF-8 is stored as a BLOB, which never equals TEXT.
+        prefix = os.fsencode(root.rstrip("/") + "/")
         with self._lock:
             rows = self.db.execute(
-                "SELECT path, mtime_ns, size, sha FROM files WHERE path=? OR substr(path, 1, ?)=?",
-                (root, len(prefix), prefix),
+                "SELECT path, mtime_ns, size, sha FROM files "
+                "WHERE CAST(path AS BLOB)=? OR substr(CAST(path AS BLOB), 1, ?)=?",
+                (os.fsencode(root), len(prefix), prefix),
             ).fetchall()
-        return {r[0]: FileRecord(*r) for r in rows}
+        records = [_file_record(r) for r in rows]
+        return {r.path: r for r in records}
 
     def put_file(self, record: FileRecord) -> None:
         with self._lock:
             self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?)",
-                            (record.path, record.mtime_ns, record.size, record.sha))
+                            (db_path(record.path), record.mtime_ns, record.size, record.sha))
 
     def drop_file(self, path: str) -> None:
         with self._lock:
-            self.db.execute("DELETE FROM files WHERE path=?", (path,))
+            self.db.execute("DELETE FROM files WHERE path=?", (db_path(path),))
 
     # -- articles ----------------------------------------------------------------------------------
     def article_hashes(self, source_key: str) -> dict[str, str]:
         with self._lock:
-            rows = self.db.execute("SELECT id, hash FROM articles WHERE source_key=?", (source_key,)).fetchall()
+            rows = self.db.execute("SELECT id, hash FROM articles WHERE source_key=?",
+                                   (db_path(source_key),)).fetchall()
         return dict(rows)
 
     def article_hash(self, article_id: str) -> str | None:
@@ -225,7 +231,7 @@ class Catalog:
             self.db.execute(
                 "INSERT OR REPLACE INTO articles (id, source_key, hash, published, title, source, path, url, words,"
                 " sortdate, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (article.id, article.source_key, article.content_hash,
+                (article.id, db_path(article.source_key), article.content_hash,
                  article.published.isoformat() if article.published else None, article.title, article.source,
                  article.path, article.url, article.word_count, sortable(article.published or article.fetched),
                  lead(article.body)),
@@ -497,6 +503,11 @@ class Catalog:
 
 
 _LISTING = "id, title, source, path, url, words, published, sortdate, lead"
+
+
+def _file_record(row) -> FileRecord:
+    path = row[0]
+    return FileRecord(os.fsdecode(path) if isinstance(path, bytes) else path, *row[1:])
 
 
 def _json():

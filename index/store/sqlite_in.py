@@ -1,4 +1,4 @@
-"""``WHERE x IN (...)`` over any number of values, in chunks SQLite accepts.
+"""``WHERE x IN (...)`` over any number of values, in chunks SQLite accepts; file paths as SQLite keeps them.
 
 Older SQLite builds allow 999 bound parameters per statement; the catalog, the reading state and the
 feed tables all ask "which of these ids/keys ..." with lists that can be far longer.
@@ -6,6 +6,7 @@ feed tables all ask "which of these ids/keys ..." with lists that can be far lon
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import Iterable, Iterator, Sequence
 
@@ -28,3 +29,16 @@ def select_in(db: sqlite3.Connection, sql: str, values: Iterable, *,
     """
     for chunk, marks in chunked(values):
         yield from db.execute(sql.replace("{in}", marks), (*before, *chunk, *after)).fetchall()
+
+
+def db_path(path: str) -> str | bytes:
+    """A file path as the catalog keeps it: text when it is UTF-8, else its exact bytes (a BLOB).
+
+    Python hands a name that is not UTF-8 over with its stray bytes as lone surrogates, which SQLite's
+    text cannot hold; the bytes keep the name losslessly, so the file is found again next run.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path)

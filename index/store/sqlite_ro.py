@@ -3,7 +3,8 @@
 The catalog and the state database use WAL journaling. A WAL database opened with ``mode=ro`` needs
 its ``-shm`` file to exist or to be creatable, which a read-only mount (or a copied library without
 that file) does not allow; ``immutable=1`` reads the file as it is, with no locking at all, which is
-right exactly when nothing can be writing to it.
+right exactly when nothing can be writing to it (on a full disk, where the ``-shm`` file cannot be
+created either, nothing can be writing).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
         return db
     except sqlite3.OperationalError as exc:
         db.close()
-        if "unable to open" not in str(exc):
+        # "disk I/O error": a WAL database's -shm file cannot be created on a full disk
+        if "unable to open" not in str(exc) and "disk I/O error" not in str(exc):
             raise
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
