@@ -157,7 +157,7 @@ def test_ctrl_c_on_newsreader_index_keeps_what_was_analysed(tmp_path, corpus, cl
 def test_the_readers_indexing_child_commits_on_sigterm(tmp_path, corpus, clean):
     """The reader cancels its indexing child with SIGTERM: what was analysed is committed, not rolled back."""
     home = tmp_path / "home"
-    proc = subprocess.Popen([sys.executable, "-m", "newsreader.index.worker", "--home", str(home), str(corpus)],
+    proc = subprocess.Popen([sys.executable, "-m", "newsreader.index.ingest.worker", "--home", str(home), str(corpus)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     final = sent = None
     for line in proc.stdout:
@@ -406,7 +406,7 @@ def test_the_sample_goes_only_into_a_library_that_never_had_anything(tmp_path, c
         assert library.never_used()
         library.state.add_root(str(corpus))  # what a run does first: an interrupted first run looks like this
         assert not library.never_used() and not library.never_used(cheap=True)
-    proc = subprocess.run([sys.executable, "-m", "newsreader.index.worker", "--home", str(home), "--seed"],
+    proc = subprocess.run([sys.executable, "-m", "newsreader.index.ingest.worker", "--home", str(home), "--seed"],
                           capture_output=True, text=True, timeout=60)
     assert json.loads(proc.stdout.splitlines()[-1]) == {"event": "done", "report": None}
     assert agreement_count(home) == 0
