@@ -60,8 +60,8 @@ def test_hostile_names_are_indexed_kept_losslessly_and_printed_inert(tmp_path, c
     folder = hostile_folder(tmp_path)
     home = str(tmp_path / "home")
     # The installed command, end to end, once; the rest in-process to keep the test quick.
-    first = subprocess.run([sys.executable, "-m", "newsreader.tui.cli", "--home", home, "index", str(folder)],
-                           capture_output=True, timeout=120)
+    command = str(Path(sys.executable).parent / "newsreader")
+    first = subprocess.run([command, "--home", home, "index", str(folder)], capture_output=True, timeout=120)
     assert first.returncode == 1, first.stderr  # the empty and the binary file failed; nothing else
     assert_inert(first.stdout + first.stderr)
     report = first.stdout.decode()

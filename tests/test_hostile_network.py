@@ -155,3 +155,34 @@ def test_a_slow_article_page_does_not_hold_back_other_feeds(server, tmp_path):
         assert indexed_at["Feed A"] < indexed_at["Feed B"] and indexed_at["Feed A"] < 0.5, indexed_at
         [partial] = [f for f in report.feeds if f.name == "Feed B"]
         assert partial.partial == 1 and "timed out" in partial.warnings[0]
+
+
+def test_ctrl_c_stops_a_refresh_waiting_on_a_slow_server_at_once(server, tmp_path):
+    """The installed command, interrupted the way a user does it, while a request is stuck in its headers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    slow = server.add("/slow.xml", drip=0.2)
+    home = tmp_path / "home"
+    with Library.open(home) as library:
+        library.add_feed(slow)
+    command = str(Path(sys.executable).parent / "newsreader")  # the installed command
+    proc = subprocess.Popen([command, "--home", str(home), "refresh", "--timeout", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_PROXY": "*"})
+    try:
+        deadline = time.monotonic() + 30
+        while not server.hits("/slow.xml") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.hits("/slow.xml"), "the refresh never reached the server"
+        time.sleep(0.3)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        assert time.monotonic() - started < 2.0
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and b"Traceback" not in err
+    assert err.decode().strip().splitlines()[-1].startswith("newsreader: interrupted")
