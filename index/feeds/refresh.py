@@ -32,6 +32,8 @@ from .subscriptions import Feed, Subscriptions
 
 log = logging.getLogger(__name__)
 
+INDEX_BATCH = 50  # a feed's completed pages are indexed this many at a time
+
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
                "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
 
@@ -104,7 +106,8 @@ class _Fetched:
     response: Response | None = None
     articles: list[Article] = field(default_factory=list)
     title: str = ""
-    fresh: list[tuple[Article, str]] = field(default_factory=list)  # (article to index, entry hash)
+    fresh: list = field(default_factory=list)  # (article to index, entry hash); None once indexed
+    completed: list[int] = field(default_factory=list)  # entries of ``fresh`` whose page is in, not yet indexed
 
 
 def entry_hash(article: Article) -> str:
@@ -186,19 +189,27 @@ class Refresher:
                             pages_total += len(todo)
                             self.progress(RefreshProgress("pages", pages_done, pages_total, f.feed.name))
                             for i in todo:
-                                running[pool.submit(self._page, fetcher, f, i)] = ("page", f)
+                                running[pool.submit(self._page, fetcher, f, i)] = ("page", (f, i))
                         else:
                             ready.append(f)
                     else:
+                        f, i = item
                         pages_done += 1
-                        self.progress(RefreshProgress("pages", pages_done, pages_total, item.feed.name))
-                        pages_left[item.feed.id] -= 1
-                        if pages_left[item.feed.id] == 0:
-                            ready.append(item)
+                        self.progress(RefreshProgress("pages", pages_done, pages_total, f.feed.name))
+                        pages_left[f.feed.id] -= 1
+                        f.completed.append(i)
+                        if pages_left[f.feed.id] == 0:
+                            ready.append(f)
+                        elif len(f.completed) >= INDEX_BATCH and not self.cancel.is_set():
+                            # A feed with thousands of entries to complete is indexed in batches as its
+                            # pages arrive, so the pages' text never piles up in memory.
+                            self._index_batch(f, f.completed)
+                            f.completed = []
                 for f in ready:
                     if self.cancel.is_set():
                         break
-                    self._index_and_record(f)
+                    self._index_batch(f, [i for i, item in enumerate(f.fresh) if item is not None])
+                    self._record(f)
                     open_feeds -= 1
         except BaseException:  # Ctrl-C: the fetcher's watchdog cuts every request off, so shutdown is quick
             self.cancel.set()
@@ -309,12 +320,14 @@ class Refresher:
             f.outcome.warnings.append(problem)
 
     # -- index, then record ------------------------------------------------------------------------
-    def _index_and_record(self, f: _Fetched) -> None:
-        fresh = f.fresh
+    def _index_batch(self, f: _Fetched, which: list[int]) -> None:
+        """Index entries ``which`` of ``f.fresh``, count them, remember their hashes, and let them go."""
+        fresh = [f.fresh[i] for i in which]
+        if not fresh:
+            return
         before = {a.id: self.article_hash(a.id) for a, _ in fresh}
-        if fresh:
-            self.progress(RefreshProgress("index", 0, len(fresh), f.outcome.name))
-            self.index([a for a, _ in fresh])
+        self.progress(RefreshProgress("index", 0, len(fresh), f.outcome.name))
+        self.index([a for a, _ in fresh])
         stored = []
         for article, digest in fresh:
             now_hash = self.article_hash(article.id)
@@ -330,6 +343,11 @@ class Refresher:
             if article.partial:
                 f.outcome.partial += 1
         self.subs.put_entries(stored)
+        for i in which:
+            f.fresh[i] = None
+
+    def _record(self, f: _Fetched) -> None:
+        """The feed is complete: what it carries now, and its validators (only now, after its articles)."""
         if f.outcome.status == "ok":
             self.subs.set_membership(f.feed.id, [a.id for a in f.articles])
         if f.outcome.status in ("ok", "not_modified") and f.response is not None:
