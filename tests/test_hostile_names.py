@@ -124,3 +124,36 @@ def test_the_sanitiser_leaves_nothing_live(name):
 
     shown = printable(os.fsdecode(name)).encode("utf-8")  # would raise on a lone surrogate
     assert_inert(shown)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=60)
+LIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u2028\u2029\ud800-\udfff]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_printable_output_is_always_inert_and_encodable(text):
+    from newsreader.index.textclean import printable
+
+    shown = printable(text)
+    assert not LIVE.search(shown) and "\x1b" not in shown
+    shown.encode("utf-8")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ANY_TEXT, max_size=4))
+def test_json_output_is_inert_and_gives_back_exactly_what_went_in(values):
+    import contextlib
+    import io
+
+    from newsreader.tui.cli import _json_out
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        _json_out({"values": values})
+    out = buffer.getvalue()
+    assert not LIVE.search(out)
+    out.encode("utf-8")
+    assert json.loads(out) == {"values": values}  # surrogates and controls come back as \u escapes
