@@ -211,3 +211,36 @@ def test_a_feed_with_many_pages_to_fetch_is_indexed_in_batches_as_they_arrive(se
                                        and batches.append(p.total))
         assert report.new == 12 and report.feeds[0].partial == 0 and library.article_count() == 12
     assert batches[0] == 5 and sum(batches) == 12 and len(batches) >= 3, batches
+
+
+def test_a_tls_handshake_dripped_a_byte_at_a_time_is_cut_off_too(tmp_path):
+    """An https address whose server answers the TLS hello one byte every 0.1 s, forever. (Python's ssl
+    gives the whole handshake one deadline, the request's remaining time, so no watchdog is needed there.)"""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)  # the ClientHello
+            while not stop.is_set():
+                try:
+                    conn.send(b"\x16")
+                except OSError:
+                    return
+                stop.wait(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        with Fetcher(POLICY) as fetcher, pytest.raises(FetchError, match="timed out after 0.6 s"):
+            fetcher.get(f"https://127.0.0.1:{listener.getsockname()[1]}/feed.xml")
+        assert time.monotonic() - started < 3
+    finally:
+        stop.set()
+        listener.close()
