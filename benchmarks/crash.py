@@ -205,7 +205,8 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"crash-{datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(out, indent=1))
-    say(f"\n{len(out['checks']) - len(failures)}/{len(out['checks'])} checks passed; saved {path.relative_to(HERE.parent)}")
+    passed = len(out["checks"]) - len(failures)
+    say(f"\n{passed}/{len(out['checks'])} checks passed; saved {path.relative_to(HERE.parent)}")
     return 1 if failures else 0
 
 

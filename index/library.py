@@ -344,6 +344,7 @@ class Library:
             store = catalog = None
             if report.interrupted:
                 shutil.rmtree(building, ignore_errors=True)
+                report.added = report.updated = report.removed = 0  # the library did not change
                 return report
             swap.install(self.paths.home, building)
         except BaseException:

@@ -225,6 +225,7 @@ def test_an_interrupted_rebuild_leaves_the_library_exactly_as_it_was(tmp_path, c
     if how == signal.SIGINT:
         assert code == 130, (out, err)
         assert "rebuild was abandoned" in out and "exactly as it was" in out
+        assert "added 0" in out  # nothing was added to the library
         assert not (home / swap.NEW).exists()
     else:
         assert code == -signal.SIGKILL

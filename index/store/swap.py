@@ -19,10 +19,8 @@ deleted files readable while they are open.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import secrets
 import shutil
 from pathlib import Path
 
@@ -85,6 +83,8 @@ def recover(home: Path) -> bool:
 
 def install(home: Path, built: Path) -> None:
     """Make ``built`` (``building_dir(home)``, complete and closed) the live library in one step."""
+    import secrets
+
     _fsync_tree(built)
     token = secrets.token_hex(16)
     _write_durably(built / TOKEN, token)
@@ -108,6 +108,8 @@ def _swap_in(new: Path, live: Path, old: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two folders atomically (Linux renameat2); False where that is not available."""
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
