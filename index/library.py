@@ -24,7 +24,7 @@ from .config import Paths, Settings, resolve_paths
 from .entities.canonical import NOISE_LABELS, build_aliases, normalise
 from .errors import (BadHome, IndexDamaged, LibraryBusy, NewsreaderError, NoSuchArticle, ReadOnlyLibrary, Unreadable,
                      disk_full, full_disk_error, unreadable_part)
-from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
+from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult, WorkerEvent
 from .state import State
 from .store.backend import Backend
 
@@ -373,6 +373,17 @@ class Library:
             self.catalog.commit()
             return report
 
+    def index_in_child(self, paths: Sequence[str] = (), *, seed: bool = False, rebuild: bool = False,
+                       refresh: bool = False, on_event: Callable[[WorkerEvent], None] | None = None,
+                       cancel: threading.Event | None = None) -> WorkerEvent:
+        """Index ``paths`` (or refresh the feeds named by ``paths``, all when empty) in a child process,
+        so spaCy never loads in this one; ``on_event`` gets its progress, the final event is returned.
+        Setting ``cancel`` stops it, keeping what it committed. After a ``rebuild`` call ``reopen()``."""
+        from .ingest.worker import index_in_subprocess
+
+        return index_in_subprocess(str(self.paths.home), list(paths), seed=seed, rebuild=rebuild, refresh=refresh,
+                                   on_event=on_event, cancel=cancel)
+
     def ensure_seeded(self, progress: Callable | None = None):
         """On first use with no library, index the bundled sample corpus; None when nothing was needed."""
         if self.readonly or self.was_seeded():
@@ -527,6 +538,26 @@ class Library:
     def flags(self, ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
         return self.state.flags(list(ids))
 
+    @property
+    def state_writable(self) -> bool:
+        """Whether read marks, stars and saved searches can be written (not in a read-only library or
+        state file)."""
+        return not self.readonly and not self.state.readonly
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        """(name, query) of every saved search, in the order they were saved."""
+        return self.state.saved_searches()
+
+    def save_search(self, name: str, query: str) -> None:
+        self.state.save_search(name, query)
+
+    def delete_search(self, name: str) -> None:
+        self.state.delete_search(name)
+
+    def roots(self) -> list[str]:
+        """The folders indexed into this library, so re-indexing can walk them again."""
+        return self.state.roots()
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -618,18 +649,24 @@ class Library:
             return len(present)
 
     def refresh_feeds(self, names: Sequence[str] | None = None, *, progress: Callable | None = None,
-                      cancel: threading.Event | None = None, policy=None):
+                      cancel: threading.Event | None = None, policy=None, timeout: float | None = None):
         """Fetch the named feeds (all by default) and index what is new; returns a RefreshReport.
 
         Failures are per feed (``report.failed``), never raised. ``progress`` receives RefreshProgress
         (phases ``feeds``, ``pages``, ``index``, ``done``); setting ``cancel`` stops between requests and
-        keeps what was indexed. ``policy`` (a FetchPolicy) overrides timeouts, limits and retries.
+        keeps what was indexed. ``timeout`` is the seconds one request may take, all told;
+        ``policy`` (a FetchPolicy) overrides every limit, for tests.
         """
+        from dataclasses import replace
+
+        from .feeds.fetch import FetchPolicy
         from .feeds.refresh import Refresher, RefreshProgress
         from .feeds.subscriptions import FeedError
 
         if self.readonly:
             raise self._unwritable()
+        if policy is None and timeout is not None:
+            policy = replace(FetchPolicy(), timeout=timeout)
         subs = self._subscriptions()
         try:
             chosen = subs.feeds()

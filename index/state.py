@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NewsreaderError, ReadOnlyLibrary, Unreadable, unreadable_part
+from .errors import NewsreaderError, ReadOnlyLibrary, StateNotSaved, Unreadable, unreadable_part
 from .store.sqlite_in import db_path, select_in
 from .store.sqlite_ro import connect_readonly
 
@@ -24,22 +24,6 @@ CREATE TABLE IF NOT EXISTS article_state (
 CREATE TABLE IF NOT EXISTS saved_searches (name TEXT PRIMARY KEY, query TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added TEXT NOT NULL);
 """
-
-
-class StateNotSaved(NewsreaderError):
-    """A read mark, star or saved search could not be written; nothing else is affected.
-
-    Callers on the reader's worker threads catch NewsreaderError; a raw sqlite3 error there would
-    vanish and leave the action silently undone.
-    """
-
-    def __init__(self, path: Path, cause: sqlite3.Error) -> None:
-        self.cause = cause
-        if "locked" in str(cause) or "busy" in str(cause):
-            why = "another newsreader process kept it locked; try again in a moment"
-        else:
-            why = str(cause)
-        super().__init__(f"Could not save the reading state in {path}: {why}.")
 
 
 def _now() -> str:

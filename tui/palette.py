@@ -27,11 +27,11 @@ def named_entries(app) -> list[Entry]:
     main = app.main
     if main is None:
         return []
-    saved = app.library.state.saved_searches()
+    saved = app.library.saved_searches()
     entries = [Entry(f"Saved search: {safe(name)}", safe(query),
                      lambda q=query: main.query_one("#search").set_query(q))
                for name, query in saved]
-    if not app.library.state.readonly:
+    if app.library.state_writable:
         entries += [Entry(f"Forget saved search: {safe(name)}", f"remove it from this list ({safe(query)})",
                           lambda n=name: forget_search(app, n))
                     for name, query in saved]
@@ -43,10 +43,10 @@ def named_entries(app) -> list[Entry]:
 
 
 def forget_search(app, name: str) -> None:
-    from ..index.state import StateNotSaved
+    from ..index.errors import StateNotSaved
 
     try:
-        app.library.state.delete_search(name)
+        app.library.delete_search(name)
     except StateNotSaved as exc:
         app.notify(str(exc), severity="error", markup=False)
         return

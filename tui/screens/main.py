@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...index.errors import NewsreaderError
-from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult
+from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult, WorkerEvent
 from ..keys import KEYS, bindings, key_label
 from ..urls import web_url
 from ..widgets.article_list import ArticleList
@@ -293,7 +293,7 @@ class MainScreen(Screen):
             self.post_message(self.Failed(str(exc)))
             return
         read, starred = self.library.flags([article_id]).get(article_id, (False, False))
-        if not self.library.readonly and not self.library.state.readonly:
+        if self.library.state_writable:
             try:
                 self.library.mark_read(article_id)
                 read = True
@@ -522,7 +522,7 @@ class MainScreen(Screen):
             return
 
         def save(name: str | None) -> None:
-            if name and self._write_state(self.library.state.save_search, name, query):
+            if name and self._write_state(self.library.save_search, name, query):
                 self.notify(f"Saved search {name!r}.", markup=False)
 
         self.app.push_screen(SaveSearchScreen(query), save)
@@ -584,9 +584,9 @@ class MainScreen(Screen):
         self.app.exit(0)
 
     # -- indexing (driven by the app) --------------------------------------------------------------
-    def indexing_event(self, event: dict) -> None:
+    def indexing_event(self, event: WorkerEvent) -> None:
         status = self.query_one(IndexStatus)
-        kind = event.get("event")
+        kind = event.event
         if kind in ("start", "progress", "waiting", "rebuilding"):
             if not self.indexing:
                 self.indexing = True
