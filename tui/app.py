@@ -6,7 +6,7 @@ never loads into the reader and named-entity work never competes with the UI for
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -20,6 +20,9 @@ from . import collector
 from .keys import KEYS
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
+
+if TYPE_CHECKING:
+    from ..index.library import Library
 
 
 class NewsReader(App[int]):
@@ -39,7 +42,7 @@ class NewsReader(App[int]):
             return (isinstance(message, NewsReader.Indexing) and message.event.event == "progress"
                     and self.event.event == "progress")
 
-    def __init__(self, library, *, index_paths: Sequence[str] = (), settings: Settings | None = None,
+    def __init__(self, library: Library, *, index_paths: Sequence[str] = (), settings: Settings | None = None,
                  seed: bool = True) -> None:
         super().__init__()
         self.library = library
@@ -214,7 +217,7 @@ class NewsReader(App[int]):
                 yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
 
 
-def run_reader(library, *, index_paths: list[str] | None = None) -> int:
+def run_reader(library: Library, *, index_paths: list[str] | None = None) -> int:
     """Run the reader until the user quits; returns the exit status."""
     app = NewsReader(library, index_paths=index_paths or [])
     try:

@@ -8,12 +8,15 @@ objects; the palette shows those as written, and only the fuzzy-match highlight 
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from .render import safe
+
+if TYPE_CHECKING:
+    from .app import NewsReader
 
 
 class Entry(NamedTuple):
@@ -22,7 +25,7 @@ class Entry(NamedTuple):
     run: Callable[[], object]
 
 
-def named_entries(app) -> list[Entry]:
+def named_entries(app: NewsReader) -> list[Entry]:
     """One entry per saved search and per feed, for the main screen; none while it is not open."""
     main = app.main
     if main is None:
@@ -42,7 +45,7 @@ def named_entries(app) -> list[Entry]:
     return entries
 
 
-def forget_search(app, name: str) -> None:
+def forget_search(app: NewsReader, name: str) -> None:
     from ..index.errors import StateNotSaved
 
     try:

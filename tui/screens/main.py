@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.containers import Horizontal
@@ -31,6 +32,9 @@ from ..widgets.entity_pane import EntityPane
 from ..widgets.footer import KeyFooter
 from ..widgets.index_status import IndexStatus
 from ..widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from ...index.library import Library
 
 # Entries per page: about three screens. Every entry of a page is rendered once to measure it before the
 # list is drawn, so a bigger first page is a slower first screen and a slower result while typing.
@@ -93,7 +97,7 @@ class MainScreen(Screen):
             super().__init__()
             self.text = text
 
-    def __init__(self, library) -> None:
+    def __init__(self, library: Library) -> None:
         super().__init__()
         self.library = library
         self.query_text = ""
