@@ -208,6 +208,10 @@ class Library:
         store = self.store
         return store.count() if store.exists else 0
 
+    def listed_articles(self) -> int:
+        """How many articles the catalog lists: one row read, the index never opened."""
+        return self.catalog.count_articles()
+
     def marked_seeded(self) -> bool:
         """The catalog's record that an index run finished here: one row read, never the index (the
         reader asks this while it starts, where a damaged index must not be opened)."""

@@ -99,8 +99,10 @@ def test_every_whoosh_import_is_in_the_backend_package():
 
 
 # What the reader and the command line may import of the engine: the facade, the records and errors it
-# hands out, where the library lives (config, logs), and the text-safety helpers for drawing untrusted text.
-FACADE = {"index", "index.library", "index.models", "index.errors", "index.config", "index.logs", "index.textclean"}
+# hands out, where the library lives (config, logs), the text-safety helpers for drawing untrusted text,
+# and the command line's Ctrl+C handling around an index run (process plumbing, no engine state).
+FACADE = {"index", "index.library", "index.models", "index.errors", "index.config", "index.logs", "index.textclean",
+          "index.ingest.interrupt"}
 
 
 def test_the_ui_uses_only_the_facade_and_its_records():

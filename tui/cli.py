@@ -178,7 +178,7 @@ def cmd_search(args) -> int:
             return 1
         console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
                                                      f" for {query!r}"))
-        if not result.total and library.catalog.count_articles() == 0:
+        if not result.total and library.listed_articles() == 0:
             print("newsreader: this library is empty; `newsreader index FOLDER` adds articles "
                   "(`newsreader` alone opens the reader with the sample articles).", file=sys.stderr)
         if result.corrected:
