@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ingest.sync import Problem
 
 LOW_SPACE = 64 << 10  # less free than this and SQLite cannot even create its WAL index files (32 kB)
 
@@ -107,3 +112,28 @@ def unreadable_part(*paths: Path) -> Path | None:
             except OSError:
                 return path
     return None
+
+
+class StateNotSaved(NewsreaderError):
+    """A read mark, star or saved search could not be written; nothing else is affected.
+
+    Callers on the reader's worker threads catch NewsreaderError; a raw sqlite3 error there would
+    vanish and leave the action silently undone.
+    """
+
+    def __init__(self, path: Path, cause: sqlite3.Error) -> None:
+        self.cause = cause
+        if "locked" in str(cause) or "busy" in str(cause):
+            why = "another newsreader process kept it locked; try again in a moment"
+        else:
+            why = str(cause)
+        super().__init__(f"Could not save the reading state in {path}: {why}.")
+
+
+class StrictFailure(Exception):
+    """``index --strict``: the first file that could not be read stops the run (not a NewsreaderError:
+    the command line reports it with the file's path and exits 1)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(f"{problem.path}: {problem.reason}")

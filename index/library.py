@@ -8,7 +8,6 @@ reader draws its first screen without it.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import shutil
@@ -17,7 +16,7 @@ from collections import Counter
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .store.catalog import Catalog
 from .config import Paths, Settings, resolve_paths
@@ -25,21 +24,15 @@ from .entities.canonical import NOISE_LABELS, build_aliases, normalise
 from .errors import (BadHome, IndexDamaged, LibraryBusy, NewsreaderError, NoSuchArticle, ReadOnlyLibrary, Unreadable,
                      disk_full, full_disk_error, unreadable_part)
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
+from .feeds.facade import FeedsFacade
+from .ingest.facade import IndexingFacade, seeds_dir
 from .state import State
-from .store.backend import Backend
+from .store.backend import Backend, open_backend
+
+__all__ = ["Library", "seeds_dir"]
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1)
-
-
-def seeds_dir() -> Path:
-    """The bundled sample corpus, wherever the package was installed (wheel or editable)."""
-    spec = importlib.util.find_spec("newsreader.seeds")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(location)
-        if path.is_dir():
-            return path
-    raise FileNotFoundError("the bundled seeds folder is missing from this installation")
 
 
 def _writable(path: Path) -> bool:
@@ -49,7 +42,10 @@ def _writable(path: Path) -> bool:
     return os.access(probe, os.W_OK)
 
 
-class Library:
+class Library(IndexingFacade, FeedsFacade):
+    """The engine's one entry point: opening and reading here, indexing and feeds in the parts it
+    inherits (``ingest/facade.py``, ``feeds/facade.py``), each next to the code it drives."""
+
     def __init__(self, paths: Paths, settings: Settings | None = None, *, readonly: bool | None = None,
                  repair: bool = False, defer_index: bool = False) -> None:
         self.paths = paths
@@ -156,9 +152,7 @@ class Library:
                 raise
 
     def _open_store(self) -> None:
-        from .store.whoosh.store import Store  # the one place that picks the backend
-
-        self._store = Store(self.paths.index_dir, readonly=self.readonly)
+        self._store = open_backend(self.paths.index_dir, readonly=self.readonly)
 
     @property
     def store(self) -> Backend:
@@ -208,6 +202,10 @@ class Library:
         store = self.store
         return store.count() if store.exists else 0
 
+    def listed_articles(self) -> int:
+        """How many articles the catalog lists: one row read, the index never opened."""
+        return self.catalog.count_articles()
+
     def marked_seeded(self) -> bool:
         """The catalog's record that an index run finished here: one row read, never the index (the
         reader asks this while it starts, where a damaged index must not be opened)."""
@@ -248,151 +246,6 @@ class Library:
             "model": self.settings.model,
             "readonly": not _writable(self.paths.home),  # whether it could be written, opened to read or not
         }
-
-    # -- indexing ----------------------------------------------------------------------------------
-    def _extractor_factory(self, workers: int):
-        from .entities.extract import EntityExtractor
-
-        return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
-
-    def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None, into=None,
-                follow_links: bool = False):
-        from .ingest.sync import Syncer
-
-        chosen = self.settings.workers if workers is None else workers
-        store, catalog = into or (self.store, self.catalog)
-        return Syncer(
-            store, catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
-            max_file_bytes=int(self.settings.max_file_mb * 1_000_000), workers=chosen or 1,
-            progress=progress, strict=strict, cancel=cancel, follow_links=follow_links,
-        )
-
-    def sync(self, paths: Sequence[str | os.PathLike], *, rebuild: bool = False, strict: bool = False,
-             progress: Callable | None = None, cancel: threading.Event | None = None, wait: float = 0.0,
-             on_wait: Callable[[], None] | None = None, workers: int | None = None, follow_links: bool = False):
-        """Index ``paths`` incrementally (or from scratch with ``rebuild``); returns a SyncReport.
-
-        ``rebuild`` also re-reads every folder indexed before, so the library comes back whole.
-        Symbolic links leading outside a folder are skipped unless ``follow_links``.
-        """
-        from .store.locking import write_lock
-
-        if self.readonly:
-            raise self._unwritable()
-        roots = [str(Path(p).expanduser().absolute()) for p in paths]
-        with write_lock(self.paths.lock_file, wait=wait, on_wait=on_wait):
-            self._recover_swap()
-            if rebuild:
-                roots = list(dict.fromkeys(self.state.roots() + roots))
-            else:
-                self.complete_listing()
-            for root in roots:
-                if Path(root).exists():
-                    self.state.add_root(root)
-            big = workers if workers is not None else (self.settings.workers or None)
-
-            def syncer_for(into=None):
-                syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big, into=into,
-                                      follow_links=follow_links)
-                if big is None:
-                    syncer.workers = 1  # decided per run below, once the amount of work is known
-                    syncer.auto_workers = True
-                return syncer
-
-            if rebuild:
-                return self._rebuild(syncer_for, [Path(r) for r in roots])
-            report = syncer_for().run([Path(r) for r in roots])
-            self.catalog.set_meta("initialised", "1")
-            self.catalog.commit()
-            return report
-
-    def _recover_swap(self) -> None:
-        """Under the write lock: finish a swap a crash interrupted, drop an abandoned build (swap.py)."""
-        from .store import swap
-
-        if swap.pending(self.paths.home) and swap.recover(self.paths.home) or \
-                self.paths.library_name != swap.LIVE:
-            self.paths = self.paths._replace(library_name=swap.LIVE)
-            self.reopen()
-
-    def _rebuild(self, syncer_for, roots: list[Path]):
-        """Index every root into a new library beside the current one, then swap it in (swap.py).
-
-        The current library is never touched and goes on answering (this process's own calls
-        included) until the swap; interrupted, failed or out of disk space, the new one is deleted and
-        the report says the previous library is kept.
-        """
-        from .store import swap
-        from .store.catalog import Catalog
-        from .store.whoosh.store import Store
-
-        building = swap.building_dir(self.paths.home)
-        shutil.rmtree(building, ignore_errors=True)
-        new = self.paths._replace(library_name=building.name)
-        store = catalog = None
-        try:
-            store = Store(new.index_dir)
-            catalog = Catalog(new.catalog_file)
-            catalog.set_meta("listing", "1")  # built here, so every row is listed
-            report = syncer_for((store, catalog)).run(roots)
-            report.rebuild = True
-            if not report.interrupted:
-                catalog.set_meta("initialised", "1")
-                catalog.commit()
-            store.close()
-            catalog.close()
-            store = catalog = None
-            if report.interrupted:
-                shutil.rmtree(building, ignore_errors=True)
-                report.added = report.updated = report.removed = 0  # the library did not change
-                return report
-            swap.install(self.paths.home, building)
-        except BaseException:
-            for part in (store, catalog):
-                if part is not None:
-                    try:
-                        part.close()
-                    except Exception:  # noqa: BLE001 - the build is being thrown away
-                        pass
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        self.reopen()
-        return report
-
-    def index_articles(self, source_key: str, articles, *, remove_missing: bool = False,
-                       progress: Callable | None = None, wait: float = 30.0):
-        """Index articles that came from somewhere other than a file (a fetched feed)."""
-        from .store.locking import write_lock
-
-        if self.readonly:
-            raise self._unwritable()
-        with write_lock(self.paths.lock_file, wait=wait):
-            self.complete_listing()
-            report = self._syncer(progress=progress).index_articles(source_key, list(articles),
-                                                                  remove_missing=remove_missing)
-            self.catalog.set_meta("initialised", "1")
-            self.catalog.commit()
-            return report
-
-    def ensure_seeded(self, progress: Callable | None = None):
-        """On first use with no library, index the bundled sample corpus; None when nothing was needed."""
-        if self.readonly or self.was_seeded():
-            return None
-        return self.sync([seeds_dir()], progress=progress)
-
-    def complete_listing(self) -> None:
-        """Fill the list rows of a catalog made before they existed, from the index's stored fields.
-
-        Runs once per library, under the write lock (indexing and refreshing call it); until then the
-        newest articles come from Whoosh, as they did before.
-        """
-        if self.readonly or self.catalog.listing_complete():
-            return
-        missing = set(self.catalog.ids_without_listing())
-        if missing and self.store.exists:
-            self.catalog.put_listing([row for row in self.store.listing() if row.id in missing])
-        self.catalog.set_meta("listing", "1")
-        self.catalog.commit()
 
     def reopen(self) -> None:
         """Open the index and catalog again, after a rebuild swapped a new library in (swap.py).
@@ -528,6 +381,26 @@ class Library:
     def flags(self, ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
         return self.state.flags(list(ids))
 
+    @property
+    def state_writable(self) -> bool:
+        """Whether read marks, stars and saved searches can be written (not in a read-only library or
+        state file)."""
+        return not self.readonly and not self.state.readonly
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        """(name, query) of every saved search, in the order they were saved."""
+        return self.state.saved_searches()
+
+    def save_search(self, name: str, query: str) -> None:
+        self.state.save_search(name, query)
+
+    def delete_search(self, name: str) -> None:
+        self.state.delete_search(name)
+
+    def roots(self) -> list[str]:
+        """The folders indexed into this library, so re-indexing can walk them again."""
+        return self.state.roots()
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -539,147 +412,6 @@ class Library:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    # -- feeds (issue 6): subscriptions, refresh, OPML ----------------------------------------------
-    # Subscriptions live in the state database (they survive ``index --rebuild``); each call opens its
-    # own connection so the reader's worker threads and the CLI can call these freely.
-    def _subscriptions(self):
-        from .feeds.subscriptions import Subscriptions
-
-        return Subscriptions(self.paths.state_file, readonly=self.readonly)
-
-    def feeds(self) -> list:
-        """Every subscription with its last outcome (``Feed.state``: new, ok, failing), by name."""
-        subs = self._subscriptions()
-        try:
-            return subs.feeds()
-        finally:
-            subs.close()
-
-    def add_feed(self, url: str, name: str | None = None):
-        """Subscribe (nothing is fetched until a refresh); raises FeedError for a bad or known address."""
-        from .feeds.fetch import check_feed_url
-        from .feeds.subscriptions import FeedError
-
-        if self.readonly:
-            raise self._unwritable()
-        try:
-            url = check_feed_url(url)
-        except ValueError as exc:
-            raise FeedError(f"Cannot subscribe: {exc}.") from None
-        subs = self._subscriptions()
-        try:
-            return subs.add(url, name)
-        finally:
-            subs.close()
-
-    def remove_feed(self, url_or_name: str, *, keep_articles: bool = False) -> tuple:
-        """Unsubscribe; returns (the feed, articles removed). Articles another feed carries, or starred
-        ones, stay."""
-        from .feeds.subscriptions import FeedError
-
-        if self.readonly:
-            raise self._unwritable()
-        subs = self._subscriptions()
-        try:
-            feed = subs.get(url_or_name)
-            if feed is None:
-                raise FeedError(f"No feed called {url_or_name!r}; `newsreader feed list` shows them.")
-            ids = subs.entry_ids(feed.id)
-            kept = subs.carried_elsewhere(feed.id, ids) | set(self.state.starred_ids())
-            doomed = [] if keep_articles else [i for i in ids if i not in kept]
-            removed = self._delete_articles(doomed) if doomed else 0
-            subs.remove(feed.id)
-            subs.forget_entries(doomed)
-            return feed, removed
-        finally:
-            subs.close()
-
-    def _delete_articles(self, ids: list[str], wait: float = 30.0) -> int:
-        from .entities.canonical import NOISE_LABELS
-        from .store.locking import write_lock
-
-        with write_lock(self.paths.lock_file, wait=wait):
-            present = [i for i in ids if self.catalog.article_hash(i) is not None]
-            if not present:
-                return 0
-            writer = self.store.open_writer(timeout=30)
-            touched: set[str] = set()
-            try:
-                for article_id in present:
-                    writer.delete(article_id)
-                    touched |= self.catalog.delete_article(article_id)
-                writer.commit()
-                self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
-                self.catalog.commit()
-            except BaseException:
-                writer.cancel()  # the index first, catalog second: a failed commit leaves neither changed
-                self.catalog.rollback()
-                raise
-            return len(present)
-
-    def refresh_feeds(self, names: Sequence[str] | None = None, *, progress: Callable | None = None,
-                      cancel: threading.Event | None = None, policy=None):
-        """Fetch the named feeds (all by default) and index what is new; returns a RefreshReport.
-
-        Failures are per feed (``report.failed``), never raised. ``progress`` receives RefreshProgress
-        (phases ``feeds``, ``pages``, ``index``, ``done``); setting ``cancel`` stops between requests and
-        keeps what was indexed. ``policy`` (a FetchPolicy) overrides timeouts, limits and retries.
-        """
-        from .feeds.refresh import Refresher, RefreshProgress
-        from .feeds.subscriptions import FeedError
-
-        if self.readonly:
-            raise self._unwritable()
-        subs = self._subscriptions()
-        try:
-            chosen = subs.feeds()
-            if names:
-                found = {n: subs.get(n) for n in names}
-                unknown = [n for n, f in found.items() if f is None]
-                if unknown:
-                    raise FeedError(f"No feed called {', '.join(map(repr, unknown))}; "
-                                    "`newsreader feed list` shows them.")
-                wanted = {f.id for f in found.values()}
-                chosen = [f for f in chosen if f.id in wanted]
-
-            def index(articles):
-                def relay(p):
-                    if progress is not None:
-                        progress(RefreshProgress("index", p.articles, len(articles)))
-                return self.index_articles("feeds", articles, progress=relay)
-
-            return Refresher(subs, article_hash=self.catalog.article_hash, index=index, policy=policy,
-                             progress=progress, cancel=cancel).run(chosen)
-        finally:
-            subs.close()
-
-    def import_opml(self, data: bytes) -> dict:
-        """Subscribe to every feed in an OPML file: {"added": [Feed], "existing": [url], "invalid": [(url, why)]}."""
-        from .feeds.fetch import check_feed_url
-        from .feeds.opml import parse
-
-        outlines = parse(data)
-        if self.readonly:
-            raise self._unwritable()
-        out: dict = {"added": [], "existing": [], "invalid": []}
-        wanted = []
-        for outline in outlines:
-            try:
-                wanted.append((check_feed_url(outline.url), outline.name or None))
-            except ValueError as exc:
-                out["invalid"].append((outline.url, f"Cannot subscribe: {exc}."))
-        subs = self._subscriptions()
-        try:
-            out["added"], out["existing"] = subs.add_many(wanted)
-        finally:
-            subs.close()
-        return out
-
-    def export_opml(self) -> str:
-        from .feeds.opml import dump
-
-        return dump(self.feeds())
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -129,3 +129,58 @@ class EntityDetail(NamedTuple):
         out["cooccurring"] = [dict(e.to_json(), shared=n) for e, n in self.cooccurring]
         out["timeline"] = [{"date": d, "articles": n} for d, n in self.timeline]
         return out
+
+
+class WorkerEvent(NamedTuple):
+    """One event of the indexing child process (``ingest/worker.py``), sent as a JSON line.
+
+    ``event``: ``start``, ``rebuilding``, ``progress`` (``phase``, ``done`` of ``total``, ``articles``,
+    files ``read``, the ``path`` or feed at hand), ``waiting`` (for another process's write lock), ``done`` (``report``: the run's
+    report as its ``to_dict()``), ``error`` (``message``); ``kind`` says whether it indexes files or
+    refreshes feeds, ``final`` marks the one the job ended with.
+    """
+
+    event: str
+    kind: str = "index"  # or "refresh"
+    phase: str = ""
+    done: int = 0
+    total: int = 0
+    articles: int = 0
+    read: int = 0  # files read so far (indexing): reading runs ahead of the articles analysed
+    path: str = ""
+    report: dict | None = None
+    message: str = ""
+    rebuild: bool = False  # a ``start`` of ``index --rebuild``
+    final: bool = False
+
+    def to_json(self) -> str:
+        """One line, leaving out fields at their defaults."""
+        import json
+
+        return json.dumps({k: v for k, v, d in zip(self._fields, self, _WORKER_DEFAULTS) if k == "event" or v != d})
+
+    @classmethod
+    def from_json(cls, line: str) -> "WorkerEvent":
+        """Raises ValueError for a line that is not an event (a stray print in the child)."""
+        import json
+
+        obj = json.loads(line)
+        if not isinstance(obj, dict) or not isinstance(obj.get("event"), str):
+            raise ValueError("not a worker event")
+        known = {k: v for k, v in obj.items() if k in cls._fields}
+        try:
+            for name in ("done", "total", "articles", "read"):
+                known[name] = int(known.get(name) or 0)
+        except TypeError:
+            raise ValueError("a count that is not a number") from None
+        for name in ("kind", "phase", "path", "message"):
+            if name in known:
+                known[name] = str(known[name] or "")
+        if not isinstance(known.get("report"), dict):
+            known.pop("report", None)
+        known["final"] = bool(known.get("final"))
+        known["rebuild"] = bool(known.get("rebuild"))
+        return cls(**known)
+
+
+_WORKER_DEFAULTS = (None,) + tuple(WorkerEvent._field_defaults[name] for name in WorkerEvent._fields[1:])

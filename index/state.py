@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NewsreaderError, ReadOnlyLibrary, Unreadable, unreadable_part
+from .errors import NewsreaderError, ReadOnlyLibrary, StateNotSaved, Unreadable, unreadable_part
 from .store.sqlite_in import db_path, select_in
 from .store.sqlite_ro import connect_readonly
 
@@ -26,23 +26,8 @@ CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added TEXT NOT NULL);
 """
 
 
-class StateNotSaved(NewsreaderError):
-    """A read mark, star or saved search could not be written; nothing else is affected.
-
-    Callers on the reader's worker threads catch NewsreaderError; a raw sqlite3 error there would
-    vanish and leave the action silently undone.
-    """
-
-    def __init__(self, path: Path, cause: sqlite3.Error) -> None:
-        self.cause = cause
-        if "locked" in str(cause) or "busy" in str(cause):
-            why = "another newsreader process kept it locked; try again in a moment"
-        else:
-            why = str(cause)
-        super().__init__(f"Could not save the reading state in {path}: {why}.")
-
-
-def _now() -> str:
+def now() -> str:
+    """The time a row of the state database (reading state, subscriptions) records: UTC, to the second."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
@@ -100,14 +85,14 @@ class State:
         self._write(
             """INSERT INTO article_state (id, read, read_at) VALUES (?, ?, ?)
                ON CONFLICT(id) DO UPDATE SET read=excluded.read, read_at=excluded.read_at""",
-            (article_id, int(read), _now() if read else None),
+            (article_id, int(read), now() if read else None),
         )
 
     def set_starred(self, article_id: str, starred: bool) -> None:
         self._write(
             """INSERT INTO article_state (id, starred, starred_at) VALUES (?, ?, ?)
                ON CONFLICT(id) DO UPDATE SET starred=excluded.starred, starred_at=excluded.starred_at""",
-            (article_id, int(starred), _now() if starred else None),
+            (article_id, int(starred), now() if starred else None),
         )
 
     def flags(self, ids: list[str]) -> dict[str, tuple[bool, bool]]:
@@ -127,7 +112,7 @@ class State:
 
     # -- saved searches ----------------------------------------------------------------------------
     def save_search(self, name: str, query: str) -> None:
-        self._write("INSERT OR REPLACE INTO saved_searches VALUES (?,?,?)", (name, query, _now()))
+        self._write("INSERT OR REPLACE INTO saved_searches VALUES (?,?,?)", (name, query, now()))
 
     def delete_search(self, name: str) -> None:
         self._write("DELETE FROM saved_searches WHERE name=?", (name,))
@@ -139,7 +124,7 @@ class State:
     # -- roots -------------------------------------------------------------------------------------
     def add_root(self, path: str) -> None:
         if not self.readonly:
-            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (db_path(path), _now()))
+            self._write("INSERT OR IGNORE INTO roots VALUES (?,?)", (db_path(path), now()))
 
     def roots(self) -> list[str]:
         with self._lock:

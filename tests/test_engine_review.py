@@ -24,6 +24,7 @@ import newsreader.index.ingest.sync as sync_module
 from newsreader.index.config import resolve_paths
 from newsreader.index.errors import LibraryBusy, NewsreaderError
 from newsreader.index.library import Library
+from newsreader.index.models import WorkerEvent
 from newsreader.index.store.locking import write_lock
 from newsreader.index.logs import setup_logging
 from newsreader.index.state import State
@@ -82,11 +83,11 @@ def test_cancelling_a_two_process_index_leaves_no_process_and_no_lock(tmp_path):
     (home / "config.toml").write_text("[engine]\nworkers = 2\n")
     cancel = threading.Event()
     seen: dict[str, set[int]] = {"worker": set(), "pool": set()}
-    events: list[dict] = []
+    events: list[WorkerEvent] = []
 
-    def on_event(event: dict) -> None:
+    def on_event(event: WorkerEvent) -> None:
         events.append(event)
-        if event.get("event") == "progress" and event.get("articles", 0) > 0 and not cancel.is_set():
+        if event.event == "progress" and event.articles > 0 and not cancel.is_set():
             # NER results are coming back, so the pool is up: note its processes, then cancel.
             seen["worker"] = {p for p in _children(os.getpid())
                               if "newsreader.index.ingest.worker" in Path(f"/proc/{p}/cmdline").read_text()}
@@ -95,8 +96,8 @@ def test_cancelling_a_two_process_index_leaves_no_process_and_no_lock(tmp_path):
 
     result = index_in_subprocess(str(home), [str(corpus)], on_event=on_event, cancel=cancel)
 
-    assert result == {"event": "error", "message": "cancelled"}
-    assert not any(e.get("event") == "done" for e in events), "the index finished before it was cancelled"
+    assert (result.event, result.message, result.final) == ("error", "cancelled", True)
+    assert not any(e.event == "done" for e in events), "the index finished before it was cancelled"
     assert len(seen["worker"]) == 1 and len(seen["pool"]) >= 2, seen
     left = [p for p in seen["worker"] | seen["pool"] if _alive(p)]
     for _ in range(50):  # the worker has exited; give init a moment to reap reparented children
@@ -117,6 +118,7 @@ def test_cancelling_a_two_process_index_leaves_no_process_and_no_lock(tmp_path):
 REBUILD = """
 import sys
 from newsreader.index.library import Library
+from newsreader.index.models import WorkerEvent
 with Library.open(sys.argv[1]) as library:
     library.sync([], rebuild=True, workers=1)
 """

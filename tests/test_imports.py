@@ -96,3 +96,37 @@ def test_every_whoosh_import_is_in_the_backend_package():
     assert {name: mods for name, mods in outside.items() if mods} == {}
     assert any("whoosh" in {m.split(".")[0] for m in _imports(p)} for p in inside)  # the walk sees imports
     assert len(sources) > 40
+
+
+# What the reader and the command line may import of the engine: the facade, the records and errors it
+# hands out, where the library lives (config, logs), the text-safety helpers for drawing untrusted text,
+# and the command line's Ctrl+C handling around an index run (process plumbing, no engine state).
+FACADE = {"index", "index.library", "index.models", "index.errors", "index.config", "index.logs", "index.textclean",
+          "index.ingest.interrupt"}
+
+
+def test_the_ui_uses_only_the_facade_and_its_records():
+    import ast
+    import re
+    from pathlib import Path
+
+    import newsreader.tui
+
+    ui = Path(newsreader.tui.__file__).parent
+    reached: dict[str, set[str]] = {}
+    for path in sorted(ui.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        depth = len(path.relative_to(ui).parts)  # tui/x.py: 1 (``..index``), tui/screens/x.py: 2 (``...index``)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 0 and (node.module or "").startswith("newsreader.index"):
+                    name = node.module.removeprefix("newsreader.")
+                elif node.level == depth + 1 and (node.module or "").startswith("index"):
+                    name = node.module
+                else:
+                    continue
+                if name not in FACADE:
+                    reached.setdefault(str(path.relative_to(ui)), set()).add(name)
+        for attribute in re.findall(r"library\.(state|catalog|store|searcher|paths|_\w+)\b", text):
+            reached.setdefault(str(path.relative_to(ui)), set()).add(f"library.{attribute}")
+    assert reached == {}

@@ -1,12 +1,12 @@
 """The Textual reader: takes an open Library, shows the main screen, indexes in the background.
 
-Indexing always runs in a child process (``index_in_subprocess``) driven from a thread worker, so spaCy
+Indexing always runs in a child process (``Library.index_in_child``) driven from a thread worker, so spaCy
 never loads into the reader and named-entity work never competes with the UI for the GIL.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -15,10 +15,14 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..index.config import Settings
+from ..index.models import WorkerEvent
 from . import collector
 from .keys import KEYS
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
+
+if TYPE_CHECKING:
+    from ..index.library import Library
 
 
 class NewsReader(App[int]):
@@ -30,15 +34,15 @@ class NewsReader(App[int]):
     class Indexing(Message):
         """One event relayed from the indexing child process."""
 
-        def __init__(self, event: dict) -> None:
+        def __init__(self, event: WorkerEvent) -> None:
             super().__init__()
             self.event = event
 
         def can_replace(self, message: Message) -> bool:
-            return (isinstance(message, NewsReader.Indexing) and message.event.get("event") == "progress"
-                    and self.event.get("event") == "progress")
+            return (isinstance(message, NewsReader.Indexing) and message.event.event == "progress"
+                    and self.event.event == "progress")
 
-    def __init__(self, library, *, index_paths: Sequence[str] = (), settings: Settings | None = None,
+    def __init__(self, library: Library, *, index_paths: Sequence[str] = (), settings: Settings | None = None,
                  seed: bool = True) -> None:
         super().__init__()
         self.library = library
@@ -98,21 +102,19 @@ class NewsReader(App[int]):
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _index(self, paths: list[str], seed: bool, rebuild: bool) -> None:
-        from ..index.ingest.worker import index_in_subprocess
-
         if not paths and not rebuild and not (seed and self.library.never_used()):
             return
         worker = get_current_worker()
-        self.post_message(self.Indexing({"event": "start", "rebuild": rebuild}))
-        final = index_in_subprocess(str(self.library.paths.home), paths, seed=seed, rebuild=rebuild,
-                                    on_event=lambda e: self.post_message(self.Indexing(e)),
-                                    cancel=worker.cancelled_event)
+        self.post_message(self.Indexing(WorkerEvent("start", rebuild=rebuild)))
+        final = self.library.index_in_child(paths, seed=seed, rebuild=rebuild,
+                                            on_event=lambda e: self.post_message(self.Indexing(e)),
+                                            cancel=worker.cancelled_event)
         if rebuild:
             # The child built a new library beside this one and swapped it in; the open index and
             # catalog would go on reading the old, deleted files until a restart.
             self.library.reopen()
         if not worker.is_cancelled:
-            self.post_message(self.Indexing(dict(final, final=True)))
+            self.post_message(self.Indexing(final))
 
     # -- refreshing feeds -------------------------------------------------------------------------
     @property
@@ -137,24 +139,22 @@ class NewsReader(App[int]):
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def _refresh(self, names: list[str]) -> None:
-        from ..index.ingest.worker import index_in_subprocess
-
         worker = get_current_worker()
-        self.post_message(self.Indexing({"event": "start", "kind": "refresh"}))
-        final = index_in_subprocess(str(self.library.paths.home), names, refresh=True,
-                                    on_event=lambda e: self.post_message(self.Indexing(dict(e, kind="refresh"))),
-                                    cancel=worker.cancelled_event)
+        self.post_message(self.Indexing(WorkerEvent("start", kind="refresh")))
+        final = self.library.index_in_child(names, refresh=True,
+                                            on_event=lambda e: self.post_message(self.Indexing(e)),
+                                            cancel=worker.cancelled_event)
         if not worker.is_cancelled:
-            self.post_message(self.Indexing(dict(final, final=True, kind="refresh")))
+            self.post_message(self.Indexing(final))
 
-    def _refresh_finished(self, event: dict) -> None:
+    def _refresh_finished(self, event: WorkerEvent) -> None:
         from .feeds_summary import failure_text, summary_text
 
-        if event.get("event") == "error":
-            self.notify(f"Refreshing feeds failed: {event.get('message')}", severity="error", markup=False,
+        if event.event == "error":
+            self.notify(f"Refreshing feeds failed: {event.message}", severity="error", markup=False,
                         timeout=10)
             return
-        report = event.get("report") or {}
+        report = event.report or {}
         self.notify(summary_text(report), title="Feeds refreshed", markup=False)
         failures = failure_text(report)
         if failures:
@@ -164,15 +164,15 @@ class NewsReader(App[int]):
     def _indexing(self, message: Indexing) -> None:
         event = message.event
         main = self.main
-        if event.get("final") and event.get("kind") == "refresh":
+        if event.final and event.kind == "refresh":
             self._refresh_finished(event)
             if main is not None:
-                main.indexing_event({"event": "finished"})
-        elif event.get("final"):
-            if event.get("event") == "error":
-                self.notify(f"Indexing failed: {event.get('message')}", severity="error", markup=False, timeout=10)
+                main.indexing_event(WorkerEvent("finished"))
+        elif event.final:
+            if event.event == "error":
+                self.notify(f"Indexing failed: {event.message}", severity="error", markup=False, timeout=10)
             else:
-                report = event.get("report") or {}
+                report = event.report or {}
                 failed = report.get("failed") or []
                 added = report.get("added", 0)
                 text = f"Indexed: {added} new, {report.get('updated', 0)} updated, {report.get('removed', 0)} removed"
@@ -182,8 +182,8 @@ class NewsReader(App[int]):
                     text += f"; {len(failed)} file{'s' if len(failed) != 1 else ''} failed (newsreader index lists why)"
                 self.notify(text, markup=False, severity="warning" if failed else "information")
             if main is not None:
-                main.indexing_event({"event": "finished"})
-        elif main is not None and event.get("event") != "done":
+                main.indexing_event(WorkerEvent("finished"))
+        elif main is not None and event.event != "done":
             main.indexing_event(event)
 
     @on(Worker.StateChanged)
@@ -196,7 +196,7 @@ class NewsReader(App[int]):
         self.notify(f"{what} failed: {str(worker.error) or type(worker.error).__name__}", severity="error",
                     markup=False, timeout=10)
         if self.main is not None:
-            self.main.indexing_event({"event": "finished"})
+            self.main.indexing_event(WorkerEvent("finished"))
 
     # -- the command palette -----------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -205,7 +205,7 @@ class NewsReader(App[int]):
         if main is None:
             return
         yield SystemCommand("Re-index library", "Index every folder again, picking up new and changed files",
-                            lambda: self.start_indexing(self.library.state.roots() or [], seed=True))
+                            lambda: self.start_indexing(self.library.roots(), seed=True))
         yield SystemCommand("Rebuild library", "Throw the index away and rebuild it from every source folder",
                             lambda: self.start_indexing([], rebuild=True))
         for index, (name, _) in enumerate(TYPE_CYCLE):
@@ -217,7 +217,7 @@ class NewsReader(App[int]):
                 yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
 
 
-def run_reader(library, *, index_paths: list[str] | None = None) -> int:
+def run_reader(library: Library, *, index_paths: list[str] | None = None) -> int:
     """Run the reader until the user quits; returns the exit status."""
     app = NewsReader(library, index_paths=index_paths or [])
     try:

@@ -108,7 +108,7 @@ def cmd_index(args) -> int:
 
     from ..index.ingest.interrupt import stop_on_signals
     from ..index.library import Library, seeds_dir
-    from ..index.ingest.sync import StrictFailure
+    from ..index.errors import StrictFailure
     from .progress import IndexProgress, print_report
 
     paths = args.paths
@@ -116,7 +116,7 @@ def cmd_index(args) -> int:
         console = _console(stderr=True)
         if not paths and not args.rebuild:
             # No PATH: finish or refresh what this library indexes; the sample only into a new one.
-            roots = library.state.roots()
+            roots = library.roots()
             if roots:
                 paths = roots
             elif library.never_used():
@@ -178,7 +178,7 @@ def cmd_search(args) -> int:
             return 1
         console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
                                                      f" for {query!r}"))
-        if not result.total and library.catalog.count_articles() == 0:
+        if not result.total and library.listed_articles() == 0:
             print("newsreader: this library is empty; `newsreader index FOLDER` adds articles "
                   "(`newsreader` alone opens the reader with the sample articles).", file=sys.stderr)
         if result.corrected:

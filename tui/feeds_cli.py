@@ -143,13 +143,8 @@ def _refresh_args(p: argparse.ArgumentParser) -> None:
 
 @command("refresh", "fetch feeds and index new articles (all feeds, or the NAMEs given)")(_refresh_args)
 def cmd_refresh(args) -> int:
-    from dataclasses import replace
-
-    from ..index.feeds.fetch import FetchPolicy
-
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be more than 0")
-    policy = FetchPolicy() if args.timeout is None else replace(FetchPolicy(), timeout=args.timeout)
     with open_library(args) as library:
         if not library.feeds():
             if args.json:
@@ -160,7 +155,7 @@ def cmd_refresh(args) -> int:
         err = _console(stderr=True)
         quiet = args.json or not err.is_terminal and os.environ.get("NEWSREADER_PROGRESS") != "1"
         with RefreshBar(err, disable=quiet) as bar:
-            report = library.refresh_feeds(args.names or None, progress=bar.update, policy=policy)
+            report = library.refresh_feeds(args.names or None, progress=bar.update, timeout=args.timeout)
     if args.json:
         _json_out(report.to_dict())
     else:

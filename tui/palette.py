@@ -8,12 +8,15 @@ objects; the palette shows those as written, and only the fuzzy-match highlight 
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from .render import safe
+
+if TYPE_CHECKING:
+    from .app import NewsReader
 
 
 class Entry(NamedTuple):
@@ -22,16 +25,16 @@ class Entry(NamedTuple):
     run: Callable[[], object]
 
 
-def named_entries(app) -> list[Entry]:
+def named_entries(app: NewsReader) -> list[Entry]:
     """One entry per saved search and per feed, for the main screen; none while it is not open."""
     main = app.main
     if main is None:
         return []
-    saved = app.library.state.saved_searches()
+    saved = app.library.saved_searches()
     entries = [Entry(f"Saved search: {safe(name)}", safe(query),
                      lambda q=query: main.query_one("#search").set_query(q))
                for name, query in saved]
-    if not app.library.state.readonly:
+    if app.library.state_writable:
         entries += [Entry(f"Forget saved search: {safe(name)}", f"remove it from this list ({safe(query)})",
                           lambda n=name: forget_search(app, n))
                     for name, query in saved]
@@ -42,11 +45,11 @@ def named_entries(app) -> list[Entry]:
     return entries
 
 
-def forget_search(app, name: str) -> None:
-    from ..index.state import StateNotSaved
+def forget_search(app: NewsReader, name: str) -> None:
+    from ..index.errors import StateNotSaved
 
     try:
-        app.library.state.delete_search(name)
+        app.library.delete_search(name)
     except StateNotSaved as exc:
         app.notify(str(exc), severity="error", markup=False)
         return

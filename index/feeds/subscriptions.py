@@ -13,12 +13,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
 from ..errors import DiskFull, NewsreaderError, ReadOnlyLibrary, disk_full
+from ..state import now
 from ..store.sqlite_in import select_in
 
 SCHEMA = """
@@ -52,10 +52,6 @@ CREATE TABLE IF NOT EXISTS entries (
 
 class FeedError(NewsreaderError):
     """A subscription request that cannot be honoured (unknown feed, duplicate, bad address)."""
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -275,9 +271,6 @@ class Subscriptions:
     def record_failure(self, feed_id: int, reason: str, *, status: int | None = None) -> None:
         self._write("UPDATE feeds SET last_checked=?, last_error=?, last_status=?, failures=failures+1 WHERE id=?",
                     (now(), reason, status, feed_id))
-
-    def forget_validators(self, feed_id: int) -> None:
-        self._write("UPDATE feeds SET etag=NULL, last_modified=NULL WHERE id=?", (feed_id,))
 
     # -- entries -----------------------------------------------------------------------------------
     def entry_ids(self, feed_id: int) -> list[str]:

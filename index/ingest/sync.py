@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 from ..article import Article, EntitySpan
 from ..store.catalog import Catalog, FileRecord
 from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise
-from ..errors import DiskFull
+from ..errors import DiskFull, StrictFailure
 from ..textclean import decodable
 from .readers import ReadError, read_file, reader_for
 from ..store.backend import Backend
@@ -86,12 +86,6 @@ class SyncReport:
             "warnings": [p.__dict__ for p in self.warnings], "seconds": round(self.seconds, 3),
             "interrupted": self.interrupted, "rebuild": self.rebuild,
         }
-
-
-class StrictFailure(Exception):
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(f"{problem.path}: {problem.reason}")
 
 
 def walk(root: Path, report: SyncReport, unreadable: set[str] | None = None, *, follow_links: bool = False,

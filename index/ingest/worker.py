@@ -10,7 +10,6 @@ process and NER never competes with the UI thread for the GIL. Usage (internal):
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import threading
 from typing import Callable
 
 from ..errors import NewsreaderError
+from ..models import WorkerEvent
 
 
 STOP_GRACE = 10.0  # seconds a cancelled worker gets to roll back and stop its NER processes
@@ -28,8 +28,8 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _emit(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
+def _emit(event: WorkerEvent) -> None:
+    sys.stdout.write(event.to_json() + "\n")
     sys.stdout.flush()
 
 
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(resolve_paths(args.home))
 
     def progress(p) -> None:
-        _emit({"event": "progress", "phase": p.phase, "done": p.done, "total": p.total,
-               "articles": p.articles, "path": p.path, "read": p.read})
+        _emit(WorkerEvent("progress", phase=p.phase, done=p.done, total=p.total, articles=p.articles, path=p.path,
+                          read=p.read))
 
     try:
         with Library.open(args.home) as library:
@@ -65,38 +65,37 @@ def main(argv: list[str] | None = None) -> int:
             if args.seed and not paths and library.never_used():
                 paths.append(str(seeds_dir()))
             if not paths and not args.rebuild:
-                _emit({"event": "done", "report": None})
+                _emit(WorkerEvent("done"))
                 return 0
             if args.rebuild:
-                _emit({"event": "rebuilding"})
+                _emit(WorkerEvent("rebuilding"))
             stop = threading.Event()
             with stop_on_signals(stop, (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
                 report = library.sync(paths, rebuild=args.rebuild, progress=progress, wait=60, cancel=stop,
-                                      on_wait=lambda: _emit({"event": "waiting"}))
-            _emit({"event": "done", "report": report.to_dict()})
+                                      on_wait=lambda: _emit(WorkerEvent("waiting")))
+            _emit(WorkerEvent("done", report=report.to_dict()))
             return 130 if report.interrupted else 0
     except NewsreaderError as exc:
-        _emit({"event": "error", "message": str(exc)})
+        _emit(WorkerEvent("error", kind="refresh" if args.refresh else "index", message=str(exc)))
         return 1
     except KeyboardInterrupt:
-        _emit({"event": "error", "message": "indexing was interrupted"})
+        _emit(WorkerEvent("error", kind="refresh" if args.refresh else "index", message="indexing was interrupted"))
         return 130
 
 
 def _refresh(library, names: list[str]) -> int:
     def progress(p) -> None:
-        _emit({"event": "progress", "phase": p.phase, "done": p.done, "total": p.total, "articles": 0,
-               "path": p.feed})
+        _emit(WorkerEvent("progress", kind="refresh", phase=p.phase, done=p.done, total=p.total, path=p.feed))
 
     report = library.refresh_feeds(names or None, progress=progress)
-    _emit({"event": "done", "report": report.to_dict()})
+    _emit(WorkerEvent("done", kind="refresh", report=report.to_dict()))
     return 0
 
 
 def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, seed: bool = False,
-                        refresh: bool = False, on_event: Callable[[dict], None] | None = None,
-                        cancel: threading.Event | None = None) -> dict:
-    """Run the worker and relay its events; returns the final event (``done`` or ``error``).
+                        refresh: bool = False, on_event: Callable[[WorkerEvent], None] | None = None,
+                        cancel: threading.Event | None = None) -> WorkerEvent:
+    """Run the worker and relay its events; returns the final event (``done`` or ``error``, ``final`` set).
 
     With ``refresh`` the worker refreshes feeds instead (``paths`` are feed names, none = all).
     Setting ``cancel`` sends the child SIGTERM at once, even while it is silently loading spaCy; it
@@ -113,13 +112,14 @@ def index_in_subprocess(home: str, paths: list[str], *, rebuild: bool = False, s
         cmd.append("--refresh")
     cmd += [str(p) for p in paths]
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err_file:
-        return _run(cmd, err_file, on_event, cancel)
+        return _run(cmd, err_file, on_event, cancel, "refresh" if refresh else "index")._replace(final=True)
 
 
-def _run(cmd: list[str], err_file, on_event, cancel) -> dict:
+def _run(cmd: list[str], err_file, on_event: Callable[[WorkerEvent], None] | None,
+         cancel: threading.Event | None, kind: str) -> WorkerEvent:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, stdin=subprocess.DEVNULL,
                             text=True, bufsize=1)
-    last: dict = {"event": "error", "message": "the indexer stopped without a report"}
+    last = WorkerEvent("error", kind=kind, message="the indexer stopped without a report")
     assert proc.stdout is not None
     finished = threading.Event()
     if cancel is not None:
@@ -138,10 +138,10 @@ def _run(cmd: list[str], err_file, on_event, cancel) -> dict:
         if cancel is not None and cancel.is_set():
             continue  # drain until the child exits: closing the pipe would break its clean-up
         try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
+            event = WorkerEvent.from_json(line)
+        except ValueError:
             continue
-        if event.get("event") in ("done", "error"):
+        if event.event in ("done", "error"):
             last = event
         if on_event:
             on_event(event)
@@ -149,11 +149,11 @@ def _run(cmd: list[str], err_file, on_event, cancel) -> dict:
     proc.wait()
     finished.set()
     if cancel is not None and cancel.is_set():
-        return {"event": "error", "message": "cancelled"}
-    if proc.returncode not in (0, None) and last.get("event") != "error":
+        return WorkerEvent("error", kind=kind, message="cancelled")
+    if proc.returncode not in (0, None) and last.event != "error":
         err_file.seek(0)
         tail = err_file.read().strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-        last = {"event": "error", "message": f"the indexer failed: {tail[0]}"}
+        last = WorkerEvent("error", kind=kind, message=f"the indexer failed: {tail[0]}")
     return last
 
 

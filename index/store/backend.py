@@ -67,3 +67,11 @@ class Backend(Protocol):
         """Raises LibraryBusy when another process holds the index's write lock past ``timeout``."""
 
     def close(self) -> None: ...
+
+
+def open_backend(directory: Path, *, readonly: bool = False) -> Backend:
+    """The one place that picks the backend: the Whoosh index in ``directory`` (created unless
+    ``readonly``). Imported on first use, so a reader that lists from the catalog never loads Whoosh."""
+    from .whoosh.store import Store
+
+    return Store(directory, readonly=readonly)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from feeds_server import FeedServer, rss
 
+from newsreader.index.models import WorkerEvent
 from newsreader.tui.app import NewsReader
 from newsreader.tui.feeds_summary import MOST_FAILURES_SHOWN, failure_text, summary_text
 from newsreader.tui.palette import named_entries
@@ -68,8 +69,9 @@ async def test_refresh_shows_new_articles_and_names_failures_then_filter_by_feed
         assert set(NEW_TITLES) <= set(titles) and len(titles) == 4
         assert articles.current.id == keep
         relayed = [m.event for m in messages if isinstance(m, NewsReader.Indexing)]
-        assert relayed[0] == {"event": "start", "kind": "refresh"}
-        assert any(e.get("event") == "progress" and e.get("kind") == "refresh" for e in relayed)
+        assert relayed[0] == WorkerEvent("start", kind="refresh")
+        assert any(e.event == "progress" and e.kind == "refresh" for e in relayed)
+        assert relayed[-1].final and relayed[-1].kind == "refresh"
         assert not app.screen.query_one("#index-status").display
         summary = texts(app)
         assert "2 new articles" in summary and "1 of 2 feeds failed" in summary
@@ -112,8 +114,8 @@ async def test_refresh_shows_new_articles_and_names_failures_then_filter_by_feed
         await settle(pilot)
         await pilot.press("R")  # the first row: the failing feed
         await settle(pilot)
-        report = [m.event["report"] for m in messages
-                  if isinstance(m, NewsReader.Indexing) and m.event.get("final")][-1]
+        report = [m.event.report for m in messages
+                  if isinstance(m, NewsReader.Indexing) and m.event.final][-1]
         assert [f["name"] for f in report["feeds"]] == [ODD]
         assert any(n.title == "Some feeds failed" for n in notes(app)[before:])
 
@@ -132,11 +134,9 @@ async def test_no_feeds_says_how_to_add_one(reader_library):
         assert len([n for n in notes(app) if "newsreader feed add URL" in n.message]) == 2
         # the status line words a refresh's progress; the feed's name stays text
         status = app.screen.query_one(IndexStatus)
-        status.update_event({"event": "progress", "kind": "refresh", "phase": "feeds", "done": 1, "total": 3,
-                             "path": ODD})
+        status.update_event(WorkerEvent("progress", kind="refresh", phase="feeds", done=1, total=3, path=ODD))
         assert str(status.query_one("#index-label").render()) == f"Refreshing feeds · fetching feeds 1/3 · {ODD}"
-        status.update_event({"event": "progress", "kind": "refresh", "phase": "index", "done": 0, "total": 2,
-                             "path": ""})
+        status.update_event(WorkerEvent("progress", kind="refresh", phase="index", done=0, total=2))
         assert str(status.query_one("#index-label").render()) == "Refreshing feeds · indexing new articles 0/2"
 
 

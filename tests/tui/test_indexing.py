@@ -23,7 +23,7 @@ async def test_new_library_indexes_the_seeds_in_the_background(empty_library):
             await asyncio.sleep(0.1)
         await settle(pilot)
         assert len(articles.hits) == 2
-        events = [m.event.get("event") for m in messages if isinstance(m, NewsReader.Indexing)]
+        events = [m.event.event for m in messages if isinstance(m, NewsReader.Indexing)]
         assert events[0] == "start" and "done" in events
         assert not app.screen.query_one("#index-status").display
         assert not app.screen.query_one("#empty").display
@@ -63,7 +63,7 @@ async def test_index_paths_given_on_the_command_line(empty_library, tmp_path):
 async def finished(pilot, messages) -> None:
     """Wait for the indexing job's final event to be handled, then for the list to reload."""
     for _ in range(600):
-        if any(isinstance(m, NewsReader.Indexing) and m.event.get("final") for m in messages):
+        if any(isinstance(m, NewsReader.Indexing) and m.event.final for m in messages):
             break
         await asyncio.sleep(0.1)
     await settle(pilot)

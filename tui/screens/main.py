@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.containers import Horizontal
@@ -21,7 +22,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...index.errors import NewsreaderError
-from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult
+from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult, WorkerEvent
 from ..keys import KEYS, bindings, key_label
 from ..urls import web_url
 from ..widgets.article_list import ArticleList
@@ -31,6 +32,9 @@ from ..widgets.entity_pane import EntityPane
 from ..widgets.footer import KeyFooter
 from ..widgets.index_status import IndexStatus
 from ..widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from ...index.library import Library
 
 # Entries per page: about three screens. Every entry of a page is rendered once to measure it before the
 # list is drawn, so a bigger first page is a slower first screen and a slower result while typing.
@@ -93,7 +97,7 @@ class MainScreen(Screen):
             super().__init__()
             self.text = text
 
-    def __init__(self, library) -> None:
+    def __init__(self, library: Library) -> None:
         super().__init__()
         self.library = library
         self.query_text = ""
@@ -293,7 +297,7 @@ class MainScreen(Screen):
             self.post_message(self.Failed(str(exc)))
             return
         read, starred = self.library.flags([article_id]).get(article_id, (False, False))
-        if not self.library.readonly and not self.library.state.readonly:
+        if self.library.state_writable:
             try:
                 self.library.mark_read(article_id)
                 read = True
@@ -522,7 +526,7 @@ class MainScreen(Screen):
             return
 
         def save(name: str | None) -> None:
-            if name and self._write_state(self.library.state.save_search, name, query):
+            if name and self._write_state(self.library.save_search, name, query):
                 self.notify(f"Saved search {name!r}.", markup=False)
 
         self.app.push_screen(SaveSearchScreen(query), save)
@@ -584,9 +588,9 @@ class MainScreen(Screen):
         self.app.exit(0)
 
     # -- indexing (driven by the app) --------------------------------------------------------------
-    def indexing_event(self, event: dict) -> None:
+    def indexing_event(self, event: WorkerEvent) -> None:
         status = self.query_one(IndexStatus)
-        kind = event.get("event")
+        kind = event.event
         if kind in ("start", "progress", "waiting", "rebuilding"):
             if not self.indexing:
                 self.indexing = True

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from ...index.models import WorkerEvent
 from ..render import safe
 
 # What each phase of ``Library.refresh_feeds`` is doing, in words.
@@ -27,35 +28,35 @@ class IndexStatus(Horizontal):
                        ProgressBar(total=None, show_eta=False, id="index-bar"))
         return self.query_one("#index-label", Static), self.query_one(ProgressBar)
 
-    def update_event(self, event: dict) -> None:
-        """Show one event from ``index_in_subprocess``: progress, waiting, done or error.
+    def update_event(self, event: WorkerEvent) -> None:
+        """Show one event from ``Library.index_in_child``: progress, waiting, done or error.
 
-        Events with ``kind: refresh`` come from a feed refresh, whose ``path`` is the feed's name."""
+        Events of ``kind`` refresh come from a feed refresh, whose ``path`` is the feed's name."""
         label, bar = self._parts()
-        kind = event.get("event")
-        if event.get("kind") == "refresh" and kind in ("progress", "start"):
-            total = event.get("total") or None
-            bar.update(total=total, progress=event.get("done") or 0)
+        kind = event.event
+        if event.kind == "refresh" and kind in ("progress", "start"):
+            total = event.total or None
+            bar.update(total=total, progress=event.done)
             text = Text("Refreshing feeds", style="bold")
-            phase = REFRESH_PHASES.get(event.get("phase") or "", "")
+            phase = REFRESH_PHASES.get(event.phase, "")
             if phase:
                 text.append(f" · {phase}")
                 if total:
-                    text.append(f" {event.get('done') or 0}/{total}")
-            if event.get("path") and event.get("phase") == "feeds":
+                    text.append(f" {event.done}/{total}")
+            if event.path and event.phase == "feeds":
                 text.append(" · ")
-                text.append(safe(str(event["path"]))[:40], style="italic")
+                text.append(safe(event.path)[:40], style="italic")
             label.update(text)
         elif kind == "progress":
-            total = event.get("total") or None
-            bar.update(total=total, progress=event.get("done") or 0)
+            total = event.total or None
+            bar.update(total=total, progress=event.done)
             what = "Rebuilding (the current library answers until the new one is ready)" \
                 if self._rebuilding else "Indexing"
-            if event.get("phase") == "scan":
+            if event.phase == "scan":
                 label.update(Text(f"{what} · looking for new and changed files", style="bold"))
             else:
-                label.update(Text(f"{what} · {event.get('read') or 0}/{total or 0} files read · "
-                                  f"{event.get('articles') or 0} articles analysed", style="bold"))
+                label.update(Text(f"{what} · {event.read}/{total or 0} files read · "
+                                  f"{event.articles} articles analysed", style="bold"))
         elif kind == "rebuilding":
             self._rebuilding = True
             label.update(Text("Rebuilding the library · the current one answers until the new one is ready",
@@ -63,6 +64,6 @@ class IndexStatus(Horizontal):
         elif kind == "waiting":
             label.update(Text("Another newsreader is indexing this library; waiting…", style="bold"))
         elif kind == "start":
-            self._rebuilding = bool(event.get("rebuild"))
+            self._rebuilding = event.rebuild
             bar.update(total=None, progress=0)
             label.update(Text("Rebuilding…" if self._rebuilding else "Indexing…", style="bold"))

@@ -11,8 +11,6 @@ from __future__ import annotations
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 1
-
 ENTITY_FIELDS = ("person", "org", "place", "entity")
 
 
