@@ -10,13 +10,14 @@ from typing import Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..index.config import Settings
 from . import collector
-from .keys import KEYS
+from .keys import KEYS, KeyMap, bindings
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
 
@@ -26,6 +27,7 @@ class NewsReader(App[int]):
     TITLE = "newsreader"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {NamedCommands}  # saved searches and feeds: names shown as written
+    BINDINGS = bindings("app")  # the palette's key, with an id (Textual adds it without one otherwise)
 
     class Indexing(Message):
         """One event relayed from the indexing child process."""
@@ -46,6 +48,8 @@ class NewsReader(App[int]):
         self.index_paths = list(index_paths)
         self.seed = seed
         self.problems: list[str] = list(self.settings.problems)
+        self.key_map = KeyMap(self.settings.keys)  # read by every text that names a key
+        self.problems += self.key_map.problems
 
     # -- start-up ----------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -54,7 +58,7 @@ class NewsReader(App[int]):
         return MainScreen(self.library)
 
     def on_mount(self) -> None:
-        self._apply_keymap(self.settings.keys)
+        self.set_keymap(self.key_map.overrides)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         elif self.settings.theme:
@@ -73,14 +77,6 @@ class NewsReader(App[int]):
         # Half a second on, so that the collection does not hold up the first frame's write or the
         # first key press; see collector.py.
         self.set_timer(0.5, collector.release)
-
-    def _apply_keymap(self, keys: dict[str, str]) -> None:
-        known = {k.id for k in KEYS}
-        unknown = sorted(set(keys) - known)
-        if unknown:
-            self.problems.append(f"config [keys]: no binding called {', '.join(unknown)}; "
-                                 f"see the help screen (?) for the ids")
-        self.set_keymap({k: v for k, v in keys.items() if k in known})
 
     @property
     def main(self) -> MainScreen | None:
@@ -129,9 +125,9 @@ class NewsReader(App[int]):
             self.notify("Already indexing or refreshing; new articles appear when it finishes.")
             return
         if not self.library.feeds():
-            from .screens.feeds import NO_FEEDS
+            from .screens.feeds import no_feeds
 
-            self.notify(NO_FEEDS, title="Refresh feeds", markup=False, timeout=8)
+            self.notify(no_feeds(self.key_map), title="Refresh feeds", markup=False, timeout=8)
             return
         self._refresh(list(names))
 
@@ -211,10 +207,10 @@ class NewsReader(App[int]):
         for index, (name, _) in enumerate(TYPE_CYCLE):
             yield SystemCommand(f"Entity types: {name}", "Highlight and list only these entities",
                                 lambda i=index: main.set_type_index(i))
-        yield SystemCommand("Refresh feeds", "Fetch every feed and index what is new (R)", self.refresh_feeds)
         for key in KEYS:
-            if key.scope == "app" and key.id not in ("next_pane", "previous_pane", "escape", "quit", "refresh_feeds"):
-                yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
+            if key.scope == "main" and key.palette:
+                yield SystemCommand(key.palette, escape(f"{key.help} ({self.key_map.label(key.id)})"),
+                                    lambda a=key.action: main.run_action(a))
 
 
 def run_reader(library, *, index_paths: list[str] | None = None) -> int:

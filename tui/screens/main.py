@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...index.errors import NewsreaderError
 from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult
-from ..keys import KEYS, bindings, key_label
+from ..keys import bindings, key_map
 from ..urls import web_url
 from ..widgets.article_list import ArticleList
 from ..widgets.article_view import ArticleView
@@ -53,7 +53,7 @@ TYPE_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
 
 
 class MainScreen(Screen):
-    BINDINGS = bindings("app")
+    BINDINGS = bindings("main")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     # -- messages from workers ---------------------------------------------------------------------
@@ -160,8 +160,7 @@ class MainScreen(Screen):
         return None
 
     def _key(self, key_id: str) -> str:
-        key = next(k for k in KEYS if k.id == key_id)
-        return key_label(key, getattr(self.app, "_keymap", {}))
+        return key_map(self).label(key_id)
 
     def _target(self) -> tuple[str, str] | None:
         """(id, url) of what a star/read/open-url key acts on: the highlighted row while the list has focus,
@@ -223,7 +222,7 @@ class MainScreen(Screen):
             return  # a page that no longer follows on from what is listed
         bar = self.query_one(SearchBar)
         bar.show_status(total=None if result.error else result.total, error=result.error,
-                        corrected=result.corrected, accept_key=self._key("accept_correction"))
+                        corrected=result.corrected, accept_key=self._key("main.accept_correction"))
         self.refresh_bindings()
         if result.error:
             return
@@ -436,7 +435,7 @@ class MainScreen(Screen):
     def _step(self, what: str, step: int) -> None:
         view = self.query_one(ArticleView)
         if self.article is None:
-            self.notify("Open an article first (enter).")
+            self.notify(f"Open an article first ({self._key('list.open')}).")
             return
         moved = view.step_hit(step) if what == "hit" else view.step_mention(step)
         if not moved:
@@ -460,7 +459,7 @@ class MainScreen(Screen):
 
     def action_related(self) -> None:
         if self.article is None:
-            self.notify("Open an article first (enter).")
+            self.notify(f"Open an article first ({self._key('list.open')}).")
             return
         self._load_related(self.article.id, self.article.title, self._ticket("related"))
 
@@ -518,7 +517,7 @@ class MainScreen(Screen):
 
         query = self.query_text.strip()
         if not query:
-            self.notify("Type a search first (/), then save it.")
+            self.notify(f"Type a search first ({self._key('main.search')}), then save it.")
             return
 
         def save(name: str | None) -> None:
@@ -548,11 +547,11 @@ class MainScreen(Screen):
         self.app.refresh_feeds()
 
     def action_pick_feed(self) -> None:
-        from .feeds import NO_FEEDS, FeedsScreen
+        from .feeds import FeedsScreen, no_feeds
 
         feeds = self.library.feeds()
         if not feeds:
-            self.notify(NO_FEEDS, title="Feeds", markup=False, timeout=8)
+            self.notify(no_feeds(key_map(self)), title="Feeds", markup=False, timeout=8)
             return
 
         def chosen(choice: tuple[str, str] | None) -> None:

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...index.models import ArticleView as Article
-from ..keys import bindings
+from ..keys import bindings, key_map
 from ..render import LEGEND_ORDER, legend, safe, styled
 
 # A pathological "article" (one huge file) is split into chunks so no single widget holds megabytes.
@@ -57,7 +57,7 @@ class Paragraph(Static):
 
 
 class ArticleView(VerticalScroll, can_focus=True):
-    BINDINGS = bindings("view")
+    BINDINGS = bindings("article")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -70,8 +70,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._positions: dict[str, float] = {}
 
     def compose(self):
-        yield Static(Text("Choose an article on the left (enter) to read it here.", style="dim"), id="article-title",
-                     markup=False)
+        hint = f"Choose an article on the left ({key_map(self).label('list.open')}) to read it here."
+        yield Static(Text(hint, style="dim"), id="article-title", markup=False)
         yield Static(Text(""), id="article-meta", markup=False)
         yield Static(Text(""), id="article-legend", markup=False)
 

@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...index.models import ArticleEntity, EntityDetail, EntitySummary
-from ..keys import bindings
+from ..keys import bindings, key_map
 from ..render import ENTITY_STYLES, LABEL_NAMES, safe
 
 if TYPE_CHECKING:
@@ -157,13 +157,16 @@ class EntityPane(Vertical):
     def _shown(self, label: str) -> bool:
         return self.labels is None or label in self.labels
 
+    def _key(self, key_id: str) -> str:
+        return key_map(self).label(key_id)
+
     def _redraw(self) -> None:
         title = self.query_one("#entity-title", Static)
         self._timeline(False)
         self._by_key = {}
         options: list[Option] = []
         if self.mode == "article":
-            title.update(Text.assemble(("This article", "bold"), (" · e: library", "dim")))
+            title.update(Text.assemble(("This article", "bold"), (f" · {self._key('main.entities')}: library", "dim")))
             items = [e for e in self._article if self._shown(e.label)]
             if not items:
                 options.append(Option(Text("No entities to show.", style="dim"), disabled=True))
@@ -173,7 +176,7 @@ class EntityPane(Vertical):
                     options.append(_header(f"{name} ({len(group)})"))
                     options += [self._entity_option(e, _entity_line(e.name, e.label, e.count, "×")) for e in group]
         elif self.mode == "library":
-            title.update(Text.assemble(("Whole library", "bold"), (" · e: article", "dim")))
+            title.update(Text.assemble(("Whole library", "bold"), (f" · {self._key('main.entities')}: article", "dim")))
             items = [e for e in self._library if self._shown(e.label)]
             if not items:
                 options.append(Option(Text("No entities yet.", style="dim"), disabled=True))
@@ -188,7 +191,7 @@ class EntityPane(Vertical):
             title.update(Text.assemble((safe(e.name), ENTITY_STYLES.get(e.label, "bold")),
                                        (f"  {LABEL_NAMES.get(e.label, e.label.lower())}", "dim"),
                                        (f"\n{e.articles} articles, {e.mentions} mentions", "dim"),
-                                       ("\nescape: back to the list", "dim")))
+                                       (f"\n{self._key('main.escape')}: back to the list", "dim")))
             series = timeline_series(self.detail.timeline)
             if len(series) > 1:
                 self._timeline(True).data = series

@@ -8,6 +8,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from ..keys import key_map
 from ..render import safe
 
 DEBOUNCE = 0.25
@@ -27,7 +28,8 @@ class SearchBar(Horizontal):
         self.correction: str | None = None
 
     def compose(self):
-        yield Input(placeholder="/ to search: words, \"a phrase\", person:Esper, org:, place:, source:, date:",
+        key = key_map(self).label("main.search")
+        yield Input(placeholder=f"{key} to search: words, \"a phrase\", person:Esper, org:, place:, source:, date:",
                     id="search-input")
         yield Static(Text(""), id="search-status", markup=False)
 
