@@ -18,8 +18,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..index.config import Settings
 from . import collector
 from .keys import KEYS, KeyMap, bindings
+from .look import COMPONENT_CLASSES, Look
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
+from .theme import theme_colours, with_classic_colours
 
 
 class NewsReader(App[int]):
@@ -28,6 +30,7 @@ class NewsReader(App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {NamedCommands}  # saved searches and feeds: names shown as written
     BINDINGS = bindings("app")  # the palette's key, with an id (Textual adds it without one otherwise)
+    COMPONENT_CLASSES = set(COMPONENT_CLASSES)  # entities and search hits (app.tcss, look.py)
 
     class Indexing(Message):
         """One event relayed from the indexing child process."""
@@ -50,6 +53,11 @@ class NewsReader(App[int]):
         self.problems: list[str] = list(self.settings.problems)
         self.key_map = KeyMap(self.settings.keys)  # read by every text that names a key
         self.problems += self.key_map.problems
+        self._look: tuple[str, Look] | None = None
+        default = self.get_theme(Settings.theme)
+        if default is not None:  # the default theme draws entities in newsreader's classic colours
+            self.register_theme(with_classic_colours(default))
+            self.stylesheet.set_variables(self.get_css_variables())  # App.__init__ read them before this
 
     # -- start-up ----------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -77,6 +85,21 @@ class NewsReader(App[int]):
         # Half a second on, so that the collection does not hold up the first frame's write or the
         # first key press; see collector.py.
         self.set_timer(0.5, collector.release)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's variables, and the entity and hit colours derived from the theme unless it sets them."""
+        variables = super().get_css_variables()
+        variables = {**theme_colours(variables), **variables}
+        self.theme_variables = variables
+        return variables
+
+    @property
+    def look(self) -> Look:
+        """The entity and hit styles as Rich styles, resolved from the component classes once per theme."""
+        if self._look is None or self._look[0] != self.theme:
+            self._look = (self.theme, Look({name: self.get_component_styles(name).partial_rich_style
+                                            for name in COMPONENT_CLASSES}))
+        return self._look[1]
 
     @property
     def main(self) -> MainScreen | None:

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..keys import DEFAULT_KEYS, KEYS, KeyMap, bindings, key_map, key_text
+from ..look import look_of
 from ..render import legend
 
 SCOPES = ((("main", "app"), "Anywhere"), (("list",), "In a list (articles, entities, dialogs)"),
@@ -58,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box"):
             yield Static(Text("Keys", style="bold"), markup=False)
             yield Static(help_table(keys), id="help-table", markup=False)
-            yield Static(Text.assemble(("Entity colours: ", "bold"), legend()), markup=False)
+            yield Static(Text.assemble(("Entity colours: ", "bold"), legend(look=look_of(self))), markup=False)
             yield Static(Text(f"{closing_keys(keys)} closes this screen", style="dim"), markup=False)
 
     def on_mount(self) -> None:

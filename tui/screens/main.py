@@ -125,6 +125,7 @@ class MainScreen(Screen):
         self.query_one("#empty").display = False
         self.query_one("#index-status").display = False
         self.query_one(ArticleList).focus()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.library.lists_at_once():
             self._first_page()
         else:
@@ -138,6 +139,13 @@ class MainScreen(Screen):
         the list instead of an empty one followed by a second full frame (~0.1 s sooner on screen).
         """
         self._search_done(self._results("", 0, None, self._ticket("search")))
+
+    def _theme_changed(self, _theme) -> None:
+        """Entities and hits are drawn as Rich text in the theme's styles: draw them again in the new ones."""
+        self.query_one(ArticleView).restyle()
+        pane = self.query_one(EntityPane)
+        pane.set_mode(pane.mode)
+        self.query_one(ArticleList).redraw()
 
     # -- helpers -----------------------------------------------------------------------------------
     def _ticket(self, group: str) -> int:
