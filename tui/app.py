@@ -21,7 +21,7 @@ from .keys import KEYS, KeyMap, bindings
 from .look import COMPONENT_CLASSES, Look
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
-from .theme import theme_colours, with_classic_colours
+from .theme import VARIABLES as THEME_VARIABLES, theme_colours, with_classic_colours
 
 
 class NewsReader(App[int]):
@@ -89,8 +89,9 @@ class NewsReader(App[int]):
     def get_css_variables(self) -> dict[str, str]:
         """Textual's variables, and the entity and hit colours derived from the theme unless it sets them."""
         variables = super().get_css_variables()
-        variables = {**theme_colours(variables), **variables}
-        self.theme_variables = variables
+        if not all(name in variables for name in THEME_VARIABLES):
+            variables = {**theme_colours(variables), **variables}
+            self.theme_variables = variables
         return variables
 
     @property
