@@ -15,10 +15,13 @@ with the same keys, so one line of config remaps it everywhere it means the same
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from typing import TYPE_CHECKING, Mapping, NamedTuple
 
 from textual.binding import Binding
 from textual.keys import KEY_DISPLAY_ALIASES, format_key
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 
 class Key(NamedTuple):
@@ -173,6 +176,6 @@ class KeyMap:
 DEFAULT_KEYS = KeyMap()
 
 
-def key_map(node) -> KeyMap:
+def key_map(node: DOMNode) -> KeyMap:
     """The running app's keys; the defaults for a widget shown outside the reader."""
     return getattr(node.app, "key_map", DEFAULT_KEYS)

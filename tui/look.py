@@ -11,9 +11,12 @@ Rich only: the command line imports this without Textual.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.style import Style
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 # Which component class draws each entity label. Places share one colour because GPE/LOC/FAC are all
 # "where"; buildings are drawn lighter.
@@ -67,6 +70,6 @@ CLASSIC = Look({name: Style.parse(style) for name, style in {
 }.items()})
 
 
-def look_of(node) -> Look:
+def look_of(node: DOMNode) -> Look:
     """The running app's look; the classic one for a widget shown outside the reader."""
     return getattr(node.app, "look", CLASSIC)

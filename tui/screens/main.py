@@ -140,7 +140,7 @@ class MainScreen(Screen):
         """
         self._search_done(self._results("", 0, None, self._ticket("search")))
 
-    def _theme_changed(self, _theme) -> None:
+    def _theme_changed(self, _theme: object) -> None:
         """Entities and hits are drawn as Rich text in the theme's styles: draw them again in the new ones."""
         self.query_one(ArticleView).restyle()
         pane = self.query_one(EntityPane)

@@ -169,7 +169,8 @@ class EntityPane(Vertical):
         self._by_key = {}
         options: list[Option] = []
         if self.mode == "article":
-            title.update(Text.assemble(("This article", "bold"), (f" · {self._key('main.entities')}: library", "dim")))
+            title.update(Text.assemble(("This article", "bold"),
+                                       (f" · {self._key('main.entities')}: library", "dim")))
             items = [e for e in self._article if self._shown(e.label)]
             if not items:
                 options.append(Option(Text("No entities to show.", style="dim"), disabled=True))
@@ -177,9 +178,11 @@ class EntityPane(Vertical):
                 group = [e for e in items if group_of(e.label) == name]
                 if group:
                     options.append(_header(f"{name} ({len(group)})"))
-                    options += [self._entity_option(e, _entity_line(e.name, look.entity(e.label), e.count, "×")) for e in group]
+                    options += [self._entity_option(e, _entity_line(e.name, look.entity(e.label), e.count, "×"))
+                                for e in group]
         elif self.mode == "library":
-            title.update(Text.assemble(("Whole library", "bold"), (f" · {self._key('main.entities')}: article", "dim")))
+            title.update(Text.assemble(("Whole library", "bold"),
+                                       (f" · {self._key('main.entities')}: article", "dim")))
             items = [e for e in self._library if self._shown(e.label)]
             if not items:
                 options.append(Option(Text("No entities yet.", style="dim"), disabled=True))
@@ -206,7 +209,8 @@ class EntityPane(Vertical):
             if self.detail.cooccurring:
                 options.append(_header("seen with"))
                 for other, shared in self.detail.cooccurring[:20]:
-                    options.append(self._entity_option(other, _entity_line(other.name, look.entity(other.label), shared, " shared")))
+                    line = _entity_line(other.name, look.entity(other.label), shared, " shared")
+                    options.append(self._entity_option(other, line))
         self.options.set_options(options)
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
         self.options.highlighted = first

@@ -75,7 +75,7 @@ class SearchBar(Horizontal):
         self.post_message(self.Changed(event.value, submitted=True))
 
     def show_status(self, *, total: int | None, error: str | None = None, corrected: str | None = None,
-                    busy: bool = False, accept_key: str = "ctrl+y") -> None:
+                    busy: bool = False, accept_key: str = "") -> None:
         self.correction = corrected
         status = self.query_one("#search-status", Static)
         out = Text(no_wrap=True, overflow="ellipsis")
