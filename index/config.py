@@ -70,6 +70,18 @@ LIMITS: dict[str, tuple] = {
 }
 
 
+def _flat(table: dict, prefix: str = "") -> dict[str, str]:
+    """``[keys]`` as binding id -> keys. Ids are dotted (``main.star = "x"``), which TOML reads as nested
+    tables, so they are joined back; a quoted ``"main.star"`` gives the same id."""
+    out: dict[str, str] = {}
+    for name, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = str(value)
+    return out
+
+
 @dataclass
 class Settings:
     """The user's config.toml, typed. Unknown keys are ignored so old configs keep working."""
@@ -79,7 +91,7 @@ class Settings:
     batch_size: int = 32
     max_file_mb: float = 20.0
     theme: str = "textual-dark"
-    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. {"star": "x"}
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. {"main.star": "x"}
     aliases: dict[str, list[str]] = field(default_factory=dict)  # canonical name -> other names
     problems: list[str] = field(default_factory=list)
 
@@ -117,7 +129,7 @@ class Settings:
         if isinstance(reader.get("theme"), str):
             settings.theme = reader["theme"]
         if isinstance(data.get("keys"), dict):
-            settings.keys = {str(k): str(v) for k, v in data["keys"].items()}
+            settings.keys = _flat(data["keys"])
         if isinstance(data.get("aliases"), dict):
             settings.aliases = {
                 str(k): [str(x) for x in v] for k, v in data["aliases"].items() if isinstance(v, list)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -17,9 +18,11 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..index.config import Settings
 from ..index.models import WorkerEvent
 from . import collector
-from .keys import KEYS
+from .keys import KEYS, KeyMap, bindings
+from .look import COMPONENT_CLASSES, Look
 from .palette import NamedCommands
 from .screens.main import TYPE_CYCLE, MainScreen
+from .theme import VARIABLES as THEME_VARIABLES, theme_colours, with_classic_colours
 
 if TYPE_CHECKING:
     from ..index.library import Library
@@ -30,6 +33,8 @@ class NewsReader(App[int]):
     TITLE = "newsreader"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {NamedCommands}  # saved searches and feeds: names shown as written
+    BINDINGS = bindings("app")  # the palette's key, with an id (Textual adds it without one otherwise)
+    COMPONENT_CLASSES = set(COMPONENT_CLASSES)  # entities and search hits (app.tcss, look.py)
 
     class Indexing(Message):
         """One event relayed from the indexing child process."""
@@ -50,6 +55,13 @@ class NewsReader(App[int]):
         self.index_paths = list(index_paths)
         self.seed = seed
         self.problems: list[str] = list(self.settings.problems)
+        self.key_map = KeyMap(self.settings.keys)  # read by every text that names a key
+        self.problems += self.key_map.problems
+        self._look: tuple[str, Look] | None = None
+        default = self.get_theme(Settings.theme)
+        if default is not None:  # the default theme draws entities in newsreader's classic colours
+            self.register_theme(with_classic_colours(default))
+            self.stylesheet.set_variables(self.get_css_variables())  # App.__init__ read them before this
 
     # -- start-up ----------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -58,7 +70,7 @@ class NewsReader(App[int]):
         return MainScreen(self.library)
 
     def on_mount(self) -> None:
-        self._apply_keymap(self.settings.keys)
+        self.set_keymap(self.key_map.overrides)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         elif self.settings.theme:
@@ -78,13 +90,21 @@ class NewsReader(App[int]):
         # first key press; see collector.py.
         self.set_timer(0.5, collector.release)
 
-    def _apply_keymap(self, keys: dict[str, str]) -> None:
-        known = {k.id for k in KEYS}
-        unknown = sorted(set(keys) - known)
-        if unknown:
-            self.problems.append(f"config [keys]: no binding called {', '.join(unknown)}; "
-                                 f"see the help screen (?) for the ids")
-        self.set_keymap({k: v for k, v in keys.items() if k in known})
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's variables, and the entity and hit colours derived from the theme unless it sets them."""
+        variables = super().get_css_variables()
+        if not all(name in variables for name in THEME_VARIABLES):
+            variables = {**theme_colours(variables), **variables}
+            self.theme_variables = variables
+        return variables
+
+    @property
+    def look(self) -> Look:
+        """The entity and hit styles as Rich styles, resolved from the component classes once per theme."""
+        if self._look is None or self._look[0] != self.theme:
+            self._look = (self.theme, Look({name: self.get_component_styles(name).partial_rich_style
+                                            for name in COMPONENT_CLASSES}))
+        return self._look[1]
 
     @property
     def main(self) -> MainScreen | None:
@@ -131,9 +151,9 @@ class NewsReader(App[int]):
             self.notify("Already indexing or refreshing; new articles appear when it finishes.")
             return
         if not self.library.feeds():
-            from .screens.feeds import NO_FEEDS
+            from .screens.feeds import no_feeds
 
-            self.notify(NO_FEEDS, title="Refresh feeds", markup=False, timeout=8)
+            self.notify(no_feeds(self.key_map), title="Refresh feeds", markup=False, timeout=8)
             return
         self._refresh(list(names))
 
@@ -211,10 +231,10 @@ class NewsReader(App[int]):
         for index, (name, _) in enumerate(TYPE_CYCLE):
             yield SystemCommand(f"Entity types: {name}", "Highlight and list only these entities",
                                 lambda i=index: main.set_type_index(i))
-        yield SystemCommand("Refresh feeds", "Fetch every feed and index what is new (R)", self.refresh_feeds)
         for key in KEYS:
-            if key.scope == "app" and key.id not in ("next_pane", "previous_pane", "escape", "quit", "refresh_feeds"):
-                yield SystemCommand(key.description, key.help, lambda a=key.action: main.run_action(a))
+            if key.scope == "main" and key.palette:
+                yield SystemCommand(key.palette, escape(f"{key.help} ({self.key_map.label(key.id)})"),
+                                    lambda a=key.action: main.run_action(a))
 
 
 def run_reader(library: Library, *, index_paths: list[str] | None = None) -> int:

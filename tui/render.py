@@ -1,5 +1,7 @@
 """Article text as Rich ``Text`` with entity and hit styles: shared by the reader and ``newsreader show``.
 
+The styles come in as a ``Look`` (tui/look.py): the reader's follows its theme, the command line's is classic.
+
 Everything is built from plain strings with ``Text.append``/``stylize``; nothing from an article is
 ever parsed as markup, so ``[bold]`` or ``[link=...]`` in a story stays literal text.
 """
@@ -8,31 +10,12 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from rich.style import Style
 from rich.text import Text
 
 from ..index.textclean import neutralise, printable
+from .look import CLASSIC, Look
 
-# One colour per entity type; places share one because GPE/LOC/FAC are all "where".
-ENTITY_STYLES: dict[str, str] = {
-    "PERSON": "bold #7fb4ff",
-    "ORG": "bold #ffb86c",
-    "GPE": "bold #50fa7b",
-    "LOC": "bold #50fa7b",
-    "FAC": "#50fa7b",
-    "NORP": "#ff79c6",
-    "DATE": "#f1fa8c",
-    "TIME": "#f1fa8c",
-    "EVENT": "#8be9fd",
-    "PRODUCT": "#bd93f9",
-    "WORK_OF_ART": "#bd93f9",
-    "LAW": "#bd93f9",
-    "LANGUAGE": "#8be9fd",
-    "MONEY": "#c0c0c0",
-    "PERCENT": "#c0c0c0",
-    "QUANTITY": "#c0c0c0",
-    "CARDINAL": "#c0c0c0",
-    "ORDINAL": "#c0c0c0",
-}
 LABEL_NAMES: dict[str, str] = {
     "PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "buildings",
     "NORP": "groups", "DATE": "dates", "TIME": "times", "EVENT": "events", "PRODUCT": "products",
@@ -40,8 +23,7 @@ LABEL_NAMES: dict[str, str] = {
     "QUANTITY": "quantities", "CARDINAL": "numbers", "ORDINAL": "ordinals",
 }
 LEGEND_ORDER = ("PERSON", "ORG", "GPE", "NORP", "DATE", "EVENT")
-HIT_STYLE = "reverse bold #ffd75f"
-FOCUS_STYLE = "underline"
+REVERSE = Style(reverse=True)
 
 
 def safe(text: str) -> str:
@@ -58,7 +40,7 @@ def safe_line(text: str) -> str:
 
 def styled(text: str, entities: Iterable = (), hits: Sequence[tuple[int, int]] = (), *,
            labels: set[str] | None = None, focus_key: str | None = None, base: int = 0,
-           current_hit: tuple[int, int] | None = None) -> Text:
+           current_hit: tuple[int, int] | None = None, look: Look = CLASSIC) -> Text:
     """``text`` with entity spans coloured by label and query hits on top.
 
     ``base`` is the offset of ``text`` inside the article body, so a paragraph can be styled with the
@@ -72,29 +54,29 @@ def styled(text: str, entities: Iterable = (), hits: Sequence[tuple[int, int]] =
         start, end = span.start - base, span.end - base
         if end <= 0 or start >= n:
             continue
-        style = ENTITY_STYLES.get(span.label, "bold")
+        style = look.entity(span.label)
         if focus_key and span.key == focus_key:
-            style = f"{style} {FOCUS_STYLE} reverse"
+            style += look.chosen
         out.stylize(style, max(0, start), min(n, end))
     for start, end in hits:
         s, e = start - base, end - base
         if e <= 0 or s >= n:
             continue
-        style = HIT_STYLE if (start, end) != current_hit else "reverse bold #ff5f5f"
+        style = look.hit if (start, end) != current_hit else look.current_hit
         out.stylize(style, max(0, s), min(n, e))
     return out
 
 
-def legend(labels: Iterable[str] = LEGEND_ORDER) -> Text:
+def legend(labels: Iterable[str] = LEGEND_ORDER, look: Look = CLASSIC) -> Text:
     out = Text()
     for i, label in enumerate(labels):
         if i:
             out.append("  ")
-        out.append(f" {LABEL_NAMES.get(label, label.lower())} ", style=f"reverse {ENTITY_STYLES.get(label, 'bold')}")
+        out.append(f" {LABEL_NAMES.get(label, label.lower())} ", style=look.entity(label) + REVERSE)
     return out
 
 
-def marked(text: str, spans: Sequence[tuple[int, int]], style: str = "bold underline") -> Text:
+def marked(text: str, spans: Sequence[tuple[int, int]], style: str | Style = "bold underline") -> Text:
     """A one-line text (title, snippet) with its hit spans emphasised."""
     out = Text(neutralise(text))
     for s, e in spans:

@@ -6,7 +6,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .render import ENTITY_STYLES, legend, marked, safe, styled
+from .look import CLASSIC
+from .render import legend, marked, safe, styled
 
 
 def _date(dt) -> str:
@@ -35,7 +36,7 @@ def entities_table(rows) -> Table:
     table.add_column("mentions", justify="right")
     table.add_column("also written", overflow="fold")
     for r in rows:
-        table.add_row(Text(safe(r.name), style=ENTITY_STYLES.get(r.label, "")), r.label, str(r.articles),
+        table.add_row(Text(safe(r.name), style=CLASSIC.entity(r.label)), r.label, str(r.articles),
                       str(r.mentions), Text(safe(", ".join(r.aliases[:6]))))
     return table
 
@@ -51,7 +52,7 @@ def article_renderable(view) -> Group:
 
 def entity_renderable(detail) -> Group:
     e = detail.entity
-    head = Text.assemble((safe(e.name), ENTITY_STYLES.get(e.label, "bold")), f"  {e.label}  ",
+    head = Text.assemble((safe(e.name), CLASSIC.entity(e.label)), f"  {e.label}  ",
                          (f"{e.articles} articles, {e.mentions} mentions", "dim"))
     parts = [head]
     if e.aliases:
@@ -63,7 +64,7 @@ def entity_renderable(detail) -> Group:
         co.add_column("type")
         co.add_column("shared articles", justify="right")
         for other, shared in detail.cooccurring:
-            co.add_row(Text(safe(other.name), style=ENTITY_STYLES.get(other.label, "")), other.label, str(shared))
+            co.add_row(Text(safe(other.name), style=CLASSIC.entity(other.label)), other.label, str(shared))
         parts.append(co)
     if detail.timeline:
         parts.append(Text("Mentions by day: " + ", ".join(f"{d} ({n})" for d, n in detail.timeline), style="dim"))

@@ -8,7 +8,7 @@ import webbrowser
 from textual.widgets import Input, Sparkline
 
 from newsreader.index.library import Library
-from newsreader.tui.keys import KEYS, key_label
+from newsreader.tui.keys import DEFAULT_KEYS, KEYS
 from newsreader.tui.screens.help import HelpScreen
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.screens.related import RelatedScreen
@@ -359,7 +359,7 @@ async def test_help_lists_every_binding(reader_library):
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         for key in KEYS:
-            assert key.id in text and key_label(key) in text
+            assert key.id in text and DEFAULT_KEYS.label(key.id, every=True) in text
             assert (key.help or key.description).split()[0] in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
@@ -394,6 +394,7 @@ async def test_keys_remapped_from_config(reader_library):
         await pilot.press("x")
         assert articles.flags[articles.hits[0].id][1] is True
         assert any("nonsense" in p for p in app.problems)
+        assert any("star is now main.star" in p for p in app.problems)  # an old id works, with a note
 
 
 async def test_quit_key(reader_library):

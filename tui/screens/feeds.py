@@ -1,4 +1,5 @@
-"""The feed picker: every subscription with its state; enter filters the list to one feed, R refreshes it.
+"""The feed picker: every subscription with its state; choosing one filters the list to it, the refresh key
+refreshes it.
 
 Choosing a feed does not set a hidden filter: it puts ``source:"NAME"`` into the search bar, so the
 filter is visible and editable like an entity filter, and escape clears it the same way.
@@ -7,17 +8,20 @@ filter is visible and editable like an entity filter, and escape clears it the s
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..keys import bindings
+from ..keys import DEFAULT_KEYS, KeyMap, bindings, key_map
 from ..render import safe
 
 STATE_STYLES = {"ok": "bold #50fa7b", "failing": "bold #ff5f5f", "new": "bold #f1fa8c"}
-NO_FEEDS = "No feeds yet. Add one from a terminal with `newsreader feed add URL`, then press R here."
+
+
+def no_feeds(keys: KeyMap) -> str:
+    return (f"No feeds yet. Add one from a terminal with `newsreader feed add URL`, "
+            f"then press {keys.label('main.refresh_feeds')} here.")
 
 
 def feed_query(name: str) -> str:
@@ -26,7 +30,7 @@ def feed_query(name: str) -> str:
     return 'source:"' + " ".join(name.replace('"', " ").split()) + '"'
 
 
-def feed_entry(feed) -> Text:
+def feed_entry(feed, keys: KeyMap = DEFAULT_KEYS) -> Text:
     """One feed as the picker shows it: name, then state, article count and the last error, if any."""
     out = Text(no_wrap=False)
     out.append(safe(feed.name), style="bold")
@@ -36,7 +40,7 @@ def feed_entry(feed) -> Text:
     if feed.last_success:
         out.append(f" · last fetched {feed.last_success[:16].replace('T', ' ')}", style="dim")
     elif feed.state == "new":
-        out.append(" · not fetched yet (R)", style="dim")
+        out.append(f" · not fetched yet ({keys.label('main.refresh_feeds')})", style="dim")
     if feed.last_error:
         out.append("\n")
         out.append(safe(feed.last_error), style="#ff5f5f")
@@ -52,10 +56,7 @@ class FeedsScreen(ModalScreen[tuple[str, str] | None]):
 
     CSS_PATH = "dialogs.tcss"
 
-    BINDINGS = [
-        Binding("escape,q,F", "dismiss_none", "Close", id="close_feeds"),
-        Binding("R", "refresh_one", "Refresh this feed", id="refresh_one_feed"),
-    ]
+    BINDINGS = bindings("feeds")
 
     def __init__(self, feeds: list) -> None:
         super().__init__()
@@ -64,9 +65,12 @@ class FeedsScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self):
         with Vertical(id="feeds-box"):
             yield Static(Text(f"Feeds ({len(self.feeds)})", style="bold"), markup=False, id="feeds-title")
-            yield FeedList(*[Option(feed_entry(f), id=f"f:{i}") for i, f in enumerate(self.feeds)], id="feeds-list")
-            yield Static(Text("enter shows the feed's articles · R refreshes it · escape closes", style="dim"),
-                         markup=False)
+            keys = key_map(self)
+            yield FeedList(*[Option(feed_entry(f, keys), id=f"f:{i}") for i, f in enumerate(self.feeds)],
+                           id="feeds-list")
+            hint = keys.hint(("list.open", "shows the feed's articles"), ("main.refresh_feeds", "refreshes it"),
+                             ("dialog.close", "closes"))
+            yield Static(Text(hint, style="dim"), markup=False)
 
     def _highlighted(self):
         options = self.query_one(FeedList)

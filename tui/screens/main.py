@@ -22,8 +22,9 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...index.errors import NewsreaderError
-from ...index.models import ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult, WorkerEvent
-from ..keys import KEYS, bindings, key_label
+from ...index.models import (ArticleEntity, ArticleView as Article, EntityDetail, EntitySummary, Hit, SearchResult,
+                             WorkerEvent)
+from ..keys import bindings, key_map
 from ..urls import web_url
 from ..widgets.article_list import ArticleList
 from ..widgets.article_view import ArticleView
@@ -57,7 +58,7 @@ TYPE_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
 
 
 class MainScreen(Screen):
-    BINDINGS = bindings("app")
+    BINDINGS = bindings("main")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     # -- messages from workers ---------------------------------------------------------------------
@@ -129,6 +130,7 @@ class MainScreen(Screen):
         self.query_one("#empty").display = False
         self.query_one("#index-status").display = False
         self.query_one(ArticleList).focus()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.library.lists_at_once():
             self._first_page()
         else:
@@ -142,6 +144,13 @@ class MainScreen(Screen):
         the list instead of an empty one followed by a second full frame (~0.1 s sooner on screen).
         """
         self._search_done(self._results("", 0, None, self._ticket("search")))
+
+    def _theme_changed(self, _theme: object) -> None:
+        """Entities and hits are drawn as Rich text in the theme's styles: draw them again in the new ones."""
+        self.query_one(ArticleView).restyle()
+        pane = self.query_one(EntityPane)
+        pane.set_mode(pane.mode)
+        self.query_one(ArticleList).redraw()
 
     # -- helpers -----------------------------------------------------------------------------------
     def _ticket(self, group: str) -> int:
@@ -164,8 +173,7 @@ class MainScreen(Screen):
         return None
 
     def _key(self, key_id: str) -> str:
-        key = next(k for k in KEYS if k.id == key_id)
-        return key_label(key, getattr(self.app, "_keymap", {}))
+        return key_map(self).label(key_id)
 
     def _target(self) -> tuple[str, str] | None:
         """(id, url) of what a star/read/open-url key acts on: the highlighted row while the list has focus,
@@ -227,7 +235,7 @@ class MainScreen(Screen):
             return  # a page that no longer follows on from what is listed
         bar = self.query_one(SearchBar)
         bar.show_status(total=None if result.error else result.total, error=result.error,
-                        corrected=result.corrected, accept_key=self._key("accept_correction"))
+                        corrected=result.corrected, accept_key=self._key("main.accept_correction"))
         self.refresh_bindings()
         if result.error:
             return
@@ -440,7 +448,7 @@ class MainScreen(Screen):
     def _step(self, what: str, step: int) -> None:
         view = self.query_one(ArticleView)
         if self.article is None:
-            self.notify("Open an article first (enter).")
+            self.notify(f"Open an article first ({self._key('list.open')}).")
             return
         moved = view.step_hit(step) if what == "hit" else view.step_mention(step)
         if not moved:
@@ -464,7 +472,7 @@ class MainScreen(Screen):
 
     def action_related(self) -> None:
         if self.article is None:
-            self.notify("Open an article first (enter).")
+            self.notify(f"Open an article first ({self._key('list.open')}).")
             return
         self._load_related(self.article.id, self.article.title, self._ticket("related"))
 
@@ -522,7 +530,7 @@ class MainScreen(Screen):
 
         query = self.query_text.strip()
         if not query:
-            self.notify("Type a search first (/), then save it.")
+            self.notify(f"Type a search first ({self._key('main.search')}), then save it.")
             return
 
         def save(name: str | None) -> None:
@@ -552,11 +560,11 @@ class MainScreen(Screen):
         self.app.refresh_feeds()
 
     def action_pick_feed(self) -> None:
-        from .feeds import NO_FEEDS, FeedsScreen
+        from .feeds import FeedsScreen, no_feeds
 
         feeds = self.library.feeds()
         if not feeds:
-            self.notify(NO_FEEDS, title="Feeds", markup=False, timeout=8)
+            self.notify(no_feeds(key_map(self)), title="Feeds", markup=False, timeout=8)
             return
 
         def chosen(choice: tuple[str, str] | None) -> None:

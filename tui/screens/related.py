@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...index.models import Hit
-from ..keys import bindings
+from ..keys import bindings, key_map
 from ..render import safe
 from ..widgets.article_list import hit_date
 
@@ -21,7 +20,7 @@ class RelatedList(OptionList):
 
 class RelatedScreen(ModalScreen[str | None]):
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape,q,r", "dismiss_none", "Close", id="close_related")]
+    BINDINGS = bindings("related")
 
     def __init__(self, title: str, hits: list[Hit]) -> None:
         super().__init__()
@@ -37,7 +36,8 @@ class RelatedScreen(ModalScreen[str | None]):
             if not options:
                 options = [Option(Text("No related articles in this library.", style="dim"), disabled=True)]
             yield RelatedList(*options, id="related-list")
-            yield Static(Text("enter opens · escape closes", style="dim"), markup=False)
+            yield Static(Text(key_map(self).hint(("list.open", "opens"), ("dialog.close", "closes")), style="dim"),
+                         markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

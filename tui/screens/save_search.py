@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ..keys import bindings, key_map
 from ..render import safe
 
 
 class SaveSearchScreen(ModalScreen[str | None]):
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_save")]
+    BINDINGS = bindings("save")
 
     def __init__(self, query: str) -> None:
         super().__init__()
@@ -24,7 +24,10 @@ class SaveSearchScreen(ModalScreen[str | None]):
             yield Static(Text.assemble(("Save the search ", "bold"), (safe(self.query_text), "italic"),
                                        (" as:", "bold")), markup=False)
             yield Input(value=self.query_text[:60], id="save-name")
-            yield Static(Text("enter saves · escape cancels · find it again with ctrl+p", style="dim"), markup=False)
+            keys = key_map(self)
+            hint = (f"enter saves · {keys.label('dialog.close')} cancels · "
+                    f"find it again with {keys.label('app.command_palette')}")
+            yield Static(Text(hint, style="dim"), markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
@@ -12,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ...index.models import Hit
 from ..keys import bindings
+from ..look import CLASSIC, Look, look_of
 from ..render import marked, safe
 
 UNREAD = "●"
@@ -66,7 +68,7 @@ class Hanging:
         return Measurement(GUTTER + 1, options.max_width)
 
 
-def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Hanging:
+def entry(hit: Hit, *, read: bool, starred: bool, searching: bool, look: Look = CLASSIC) -> Hanging:
     """How one article looks in the list: markers in a narrow column so the text hangs beside them.
 
     Everything from the article goes in as plain ``Text``, never as markup. Highlighted text goes through
@@ -83,7 +85,7 @@ def entry(hit: Hit, *, read: bool, starred: bool, searching: bool) -> Hanging:
         body.append(meta, style="dim")
     if searching and hit.snippet:
         body.append("\n")
-        snippet = marked(_one_line(hit.snippet), hit.highlights, "bold #ffd75f")
+        snippet = marked(_one_line(hit.snippet), hit.highlights, Style(color=look.hit.color, bold=True))
         snippet.stylize("italic")
         body.append_text(snippet)
     body.append("\n")
@@ -144,6 +146,11 @@ class ArticleList(OptionList):
         if self.is_mounted and not self.max_scroll_y:
             self._want_more()
 
+    def redraw(self) -> None:
+        """Draw every entry again (the theme changed: snippets' hits are in its colours)."""
+        for i, hit in enumerate(self.hits):
+            self.replace_option_prompt_at_index(i, self._prompt(hit))
+
     def set_flags(self, article_id: str, read: bool, starred: bool) -> None:
         self.flags[article_id] = (read, starred)
         for i, h in enumerate(self.hits):
@@ -152,7 +159,8 @@ class ArticleList(OptionList):
 
     def _prompt(self, hit: Hit) -> Hanging:
         read, starred = self.flags.get(hit.id, (False, False))
-        return entry(hit, read=read, starred=starred, searching=self.searching)
+        return entry(hit, read=read, starred=starred, searching=self.searching,
+                     look=look_of(self) if self.searching else CLASSIC)  # only a snippet uses it
 
     def _option(self, hit: Hit) -> Option:
         return Option(self._prompt(hit), id=hit.id)

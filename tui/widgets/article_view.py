@@ -13,7 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...index.models import ArticleView as Article
-from ..keys import bindings
+from ..keys import bindings, key_map
+from ..look import look_of
 from ..render import LEGEND_ORDER, legend, safe, styled
 
 # A pathological "article" (one huge file) is split into chunks so no single widget holds megabytes.
@@ -57,7 +58,7 @@ class Paragraph(Static):
 
 
 class ArticleView(VerticalScroll, can_focus=True):
-    BINDINGS = bindings("view")
+    BINDINGS = bindings("article")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -70,8 +71,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._positions: dict[str, float] = {}
 
     def compose(self):
-        yield Static(Text("Choose an article on the left (enter) to read it here.", style="dim"), id="article-title",
-                     markup=False)
+        hint = f"Choose an article on the left ({key_map(self).label('list.open')}) to read it here."
+        yield Static(Text(hint, style="dim"), id="article-title", markup=False)
         yield Static(Text(""), id="article-meta", markup=False)
         yield Static(Text(""), id="article-legend", markup=False)
 
@@ -84,7 +85,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.article, self.hits, self.focus_key, self.labels = article, list(hits), focus_key, labels
         self.hit_index = self.mention_index = None
         self.query_one("#article-title", Static).update(styled(article.title, article.title_entities,
-                                                               labels=labels, focus_key=focus_key))
+                                                               labels=labels, focus_key=focus_key,
+                                                               look=look_of(self)))
         self.query_one("#article-meta", Static).update(meta_line(article))
         self.query_one("#article-legend", Static).update(self._legend())
         if not same:
@@ -106,18 +108,20 @@ class ArticleView(VerticalScroll, can_focus=True):
         if self.article is None:
             return
         self.query_one("#article-title", Static).update(styled(self.article.title, self.article.title_entities,
-                                                               labels=self.labels, focus_key=self.focus_key))
+                                                               labels=self.labels, focus_key=self.focus_key,
+                                                               look=look_of(self)))
         self.query_one("#article-legend", Static).update(self._legend())
         self._paint()
 
     def _legend(self) -> Text:
         shown = [lab for lab in LEGEND_ORDER if self.labels is None or lab in self.labels]
-        return legend(shown) if shown else Text("entity highlighting off", style="dim")
+        return legend(shown, look_of(self)) if shown else Text("entity highlighting off", style="dim")
 
     def _paint(self) -> None:
         assert self.article is not None
         current = self.hits[self.hit_index] if self.hit_index is not None else None
         mention = self._mentions()[self.mention_index] if self.mention_index is not None else None
+        look = look_of(self)  # once per paint, not per span
         for para in self.query(Paragraph):
             end = para.start + len(para.text)
             spans = [s for s in self.article.entities if s.end > para.start and s.start < end]
@@ -125,7 +129,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             if mention is not None and mention[1] > para.start and mention[0] < end:
                 hits.append(mention)
             para.update(styled(para.text, spans, hits, labels=self.labels, focus_key=self.focus_key,
-                               base=para.start, current_hit=current or mention))
+                               base=para.start, current_hit=current or mention, look=look))
 
     # -- navigation --------------------------------------------------------------------------------
     def _mentions(self) -> list[tuple[int, int]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ..keys import DEFAULT_KEYS, KeyMap, key_map
 
-def empty_text(home: str, *, indexing: bool, readonly: bool) -> Text:
+
+def empty_text(home: str, *, indexing: bool, readonly: bool, keys: KeyMap = DEFAULT_KEYS) -> Text:
     out = Text()
     out.append("Your library is empty\n\n", style="bold")
     if indexing:
@@ -19,8 +21,8 @@ def empty_text(home: str, *, indexing: bool, readonly: bool) -> Text:
     out.append("  newsreader index", style="bold #5fafff")
     out.append("               the bundled sample articles\n")
     out.append("  newsreader feed add URL", style="bold #5fafff")
-    out.append("        subscribe to an RSS/Atom feed; R here fetches it\n\n")
-    out.append("or press ctrl+p and choose ", style="")
+    out.append(f"        subscribe to an RSS/Atom feed; {keys.label('main.refresh_feeds')} here fetches it\n\n")
+    out.append(f"or press {keys.label('app.command_palette')} and choose ", style="")
     out.append("Re-index library", style="bold")
     out.append(".\n\n")
     out.append("Library folder: ", style="dim")
@@ -32,4 +34,4 @@ def empty_text(home: str, *, indexing: bool, readonly: bool) -> Text:
 
 class EmptyLibrary(Static):
     def show(self, home: str, *, indexing: bool, readonly: bool) -> None:
-        self.update(empty_text(home, indexing=indexing, readonly=readonly))
+        self.update(empty_text(home, indexing=indexing, readonly=readonly, keys=key_map(self)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
@@ -18,8 +19,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...index.models import ArticleEntity, EntityDetail, EntitySummary
-from ..keys import bindings
-from ..render import ENTITY_STYLES, LABEL_NAMES, safe
+from ..keys import bindings, key_map
+from ..look import look_of
+from ..render import LABEL_NAMES, safe
 
 if TYPE_CHECKING:
     from textual.widgets import Sparkline
@@ -63,13 +65,13 @@ def timeline_series(timeline: tuple[tuple[str, int], ...]) -> list[int]:
     return [days.get(first + timedelta(days=i), 0) for i in range((last - first).days + 1)]
 
 
-def _entity_line(name: str, label: str, count: int, unit: str = "") -> Table:
+def _entity_line(name: str, style: Style, count: int, unit: str = "") -> Table:
     """Name and count in two columns, so a long name ("South China Morning Post") is cut short with an
     ellipsis instead of losing its count off the pane's edge."""
     grid = Table.grid(padding=(0, 1), pad_edge=False, expand=True)
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     grid.add_column(no_wrap=True, justify="right")
-    grid.add_row(Text(safe(name), style=ENTITY_STYLES.get(label, "bold"), no_wrap=True, overflow="ellipsis"),
+    grid.add_row(Text(safe(name), style=style, no_wrap=True, overflow="ellipsis"),
                  Text(f"{count}{unit}", style="dim"))
     return grid
 
@@ -157,13 +159,18 @@ class EntityPane(Vertical):
     def _shown(self, label: str) -> bool:
         return self.labels is None or label in self.labels
 
+    def _key(self, key_id: str) -> str:
+        return key_map(self).label(key_id)
+
     def _redraw(self) -> None:
         title = self.query_one("#entity-title", Static)
+        look = look_of(self)
         self._timeline(False)
         self._by_key = {}
         options: list[Option] = []
         if self.mode == "article":
-            title.update(Text.assemble(("This article", "bold"), (" · e: library", "dim")))
+            title.update(Text.assemble(("This article", "bold"),
+                                       (f" · {self._key('main.entities')}: library", "dim")))
             items = [e for e in self._article if self._shown(e.label)]
             if not items:
                 options.append(Option(Text("No entities to show.", style="dim"), disabled=True))
@@ -171,9 +178,11 @@ class EntityPane(Vertical):
                 group = [e for e in items if group_of(e.label) == name]
                 if group:
                     options.append(_header(f"{name} ({len(group)})"))
-                    options += [self._entity_option(e, _entity_line(e.name, e.label, e.count, "×")) for e in group]
+                    options += [self._entity_option(e, _entity_line(e.name, look.entity(e.label), e.count, "×"))
+                                for e in group]
         elif self.mode == "library":
-            title.update(Text.assemble(("Whole library", "bold"), (" · e: article", "dim")))
+            title.update(Text.assemble(("Whole library", "bold"),
+                                       (f" · {self._key('main.entities')}: article", "dim")))
             items = [e for e in self._library if self._shown(e.label)]
             if not items:
                 options.append(Option(Text("No entities yet.", style="dim"), disabled=True))
@@ -181,14 +190,14 @@ class EntityPane(Vertical):
                 group = [e for e in items if group_of(e.label) == name][:PER_TYPE]
                 if group:
                     options.append(_header(f"{name} · articles"))
-                    options += [self._entity_option(e, _entity_line(e.name, e.label, e.articles))
+                    options += [self._entity_option(e, _entity_line(e.name, look.entity(e.label), e.articles))
                                 for e in group]
         elif self.detail is not None:
             e = self.detail.entity
-            title.update(Text.assemble((safe(e.name), ENTITY_STYLES.get(e.label, "bold")),
+            title.update(Text.assemble((safe(e.name), look.entity(e.label)),
                                        (f"  {LABEL_NAMES.get(e.label, e.label.lower())}", "dim"),
                                        (f"\n{e.articles} articles, {e.mentions} mentions", "dim"),
-                                       ("\nescape: back to the list", "dim")))
+                                       (f"\n{self._key('main.escape')}: back to the list", "dim")))
             series = timeline_series(self.detail.timeline)
             if len(series) > 1:
                 self._timeline(True).data = series
@@ -200,7 +209,8 @@ class EntityPane(Vertical):
             if self.detail.cooccurring:
                 options.append(_header("seen with"))
                 for other, shared in self.detail.cooccurring[:20]:
-                    options.append(self._entity_option(other, _entity_line(other.name, other.label, shared, " shared")))
+                    line = _entity_line(other.name, look.entity(other.label), shared, " shared")
+                    options.append(self._entity_option(other, line))
         self.options.set_options(options)
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
         self.options.highlighted = first

@@ -8,6 +8,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from ..keys import key_map
 from ..render import safe
 
 DEBOUNCE = 0.25
@@ -27,7 +28,8 @@ class SearchBar(Horizontal):
         self.correction: str | None = None
 
     def compose(self):
-        yield Input(placeholder="/ to search: words, \"a phrase\", person:Esper, org:, place:, source:, date:",
+        key = key_map(self).label("main.search")
+        yield Input(placeholder=f"{key} to search: words, \"a phrase\", person:Esper, org:, place:, source:, date:",
                     id="search-input")
         yield Static(Text(""), id="search-status", markup=False)
 
@@ -73,7 +75,7 @@ class SearchBar(Horizontal):
         self.post_message(self.Changed(event.value, submitted=True))
 
     def show_status(self, *, total: int | None, error: str | None = None, corrected: str | None = None,
-                    busy: bool = False, accept_key: str = "ctrl+y") -> None:
+                    busy: bool = False, accept_key: str = "") -> None:
         self.correction = corrected
         status = self.query_one("#search-status", Static)
         out = Text(no_wrap=True, overflow="ellipsis")
