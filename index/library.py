@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 from .store.catalog import Catalog
 from .config import Paths, Settings, resolve_paths
-from .entities.canonical import NOISE_LABELS, build_aliases, normalise
+from .entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS, build_aliases, labels_for_field, normalise
 from .errors import (BadHome, IndexDamaged, LibraryBusy, NewsreaderError, NoSuchArticle, ReadOnlyLibrary, Unreadable,
                      disk_full, full_disk_error, unreadable_part)
 from .models import ArticleEntity, ArticleView, EntityDetail, EntitySummary, Hit, SearchResult
@@ -322,9 +322,8 @@ class Library(IndexingFacade, FeedsFacade):
                  include_noise: bool = False) -> list[EntitySummary]:
         labels = [lab.upper() for lab in labels] if labels else None
         if labels and "PLACE" in labels:
-            labels = [lab for lab in labels if lab != "PLACE"] + ["GPE", "LOC"]
-        rows = self.catalog.top_entities(labels=labels, include_noise=include_noise, limit=limit)
-        return [EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions) for r in rows]
+            labels = [lab for lab in labels if lab != "PLACE"] + sorted(labels_for_field("place"))
+        return self.catalog.top_entities(labels=labels, include_noise=include_noise, limit=limit)
 
     def find_entity(self, name: str) -> EntitySummary | None:
         candidates = {normalise(name), normalise(name, "PERSON")}
@@ -332,21 +331,17 @@ class Library(IndexingFacade, FeedsFacade):
         keys = self.catalog.find_entity_keys(name, sorted(candidates))
         if not keys:
             return None
-        r = self.catalog.entity(keys[0])
-        return EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions) if r else None
+        return self.catalog.entity(keys[0])
 
     def entity(self, name_or_key: str, *, limit: int = 50) -> EntityDetail | None:
         """One entity: its articles (newest first), the entities seen with it, and mentions by day."""
-        row = self.catalog.entity(name_or_key)
-        summary = (EntitySummary(row.key, row.name, row.label, row.aliases, row.articles, row.mentions)
-                   if row else self.find_entity(name_or_key))
+        summary = self.catalog.entity(name_or_key) or self.find_entity(name_or_key)
         if summary is None:
             return None
         ids = self.catalog.articles_with(summary.key)
         hits = self._hits([article_id for article_id, _ in ids[:limit]])
         hits.sort(key=lambda h: h.date or h.published or _EPOCH, reverse=True)
-        co = tuple((EntitySummary(r.key, r.name, r.label, r.aliases, r.articles, r.mentions), n)
-                   for r, n in self.catalog.cooccurring(summary.key))
+        co = tuple(self.catalog.cooccurring(summary.key))
         days = Counter(p[:10] for _, p in ids if p)
         return EntityDetail(summary, tuple(hits), co, tuple(sorted(days.items())))
 
@@ -360,8 +355,7 @@ class Library(IndexingFacade, FeedsFacade):
 
     def entity_query(self, entity: EntitySummary | ArticleEntity) -> str:
         """The search-bar query that filters to one entity, editable by the user."""
-        field = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}.get(
-            entity.label, "entity")
+        field = FIELD_FOR_LABEL.get(entity.label, "entity")
         name = entity.name.replace('"', "")
         return f'{field}:"{name}"'
 

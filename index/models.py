@@ -12,6 +12,21 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
+class Progress(NamedTuple):
+    """Where a long run is, for its progress callback (indexing, refreshing feeds).
+
+    ``phase``: indexing goes ``scan``, ``index``, ``done``; a refresh ``feeds``, ``pages``, ``index``,
+    ``done``. ``done`` of ``total`` steps (files, feeds or pages), ``articles`` analysed and ``read``
+    files read so far (indexing); ``path`` is the file or the feed's name at hand. Counts only grow."""
+
+    phase: str
+    done: int
+    total: int
+    articles: int = 0
+    path: str = ""
+    read: int = 0
+
+
 class ListingRow(NamedTuple):
     """An article as the list shows it; ``lead`` is its opening lines (the snippet with nothing searched)."""
 
@@ -154,10 +169,10 @@ class WorkerEvent(NamedTuple):
     final: bool = False
 
     def to_json(self) -> str:
-        """One line, leaving out fields at their defaults."""
+        """One line with every field, so a reader of the raw line finds each key."""
         import json
 
-        return json.dumps({k: v for k, v, d in zip(self._fields, self, _WORKER_DEFAULTS) if k == "event" or v != d})
+        return json.dumps(self._asdict())
 
     @classmethod
     def from_json(cls, line: str) -> "WorkerEvent":
@@ -182,5 +197,3 @@ class WorkerEvent(NamedTuple):
         known["rebuild"] = bool(known.get("rebuild"))
         return cls(**known)
 
-
-_WORKER_DEFAULTS = (None,) + tuple(WorkerEvent._field_defaults[name] for name in WorkerEvent._fields[1:])

@@ -203,3 +203,17 @@ def test_cli_entities_and_entity(entity_home, capsys):
 
     rc, _, err = _cli(capsys, "entity", "--home", home, "Nobody", "Atall")
     assert rc == 1 and "No entity called" in err
+
+
+def test_place_means_the_labels_place_search_reads(lib):
+    """``PLACE`` lists what ``place:`` searches (GPE, LOC and FAC), and a place's query uses ``place:``."""
+    from newsreader.index.entities.canonical import labels_for_field
+    from newsreader.index.models import EntitySummary
+
+    assert labels_for_field("place") == {"GPE", "LOC", "FAC"}
+    everything = lib.entities(limit=1000)
+    places = lib.entities(labels=["place"], limit=1000)
+    assert places and {e.key for e in places} == {e.key for e in everything if e.label in {"GPE", "LOC", "FAC"}}
+    for label in ("GPE", "LOC", "FAC"):
+        assert lib.entity_query(EntitySummary("k", "Somewhere", label, (), 1, 1)) == 'place:"Somewhere"'
+    assert lib.entity_query(EntitySummary("k", "Someone", "NORP", (), 1, 1)) == 'entity:"Someone"'

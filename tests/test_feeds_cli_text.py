@@ -15,7 +15,7 @@ from rich.console import Console
 
 from cli_helpers import run
 from feeds_server import FeedServer
-from newsreader.index.feeds.refresh import RefreshProgress
+from newsreader.index.models import Progress
 from newsreader.tui.feeds_cli import RefreshBar
 
 HOSTILE_NAME = "Evil\x1b]0;pwned\x07 \x1b[31mred\x9b1m [bold]loud[/bold] [/x]"
@@ -67,7 +67,7 @@ def test_progress_bar_shows_a_feed_name_as_text():
     sink = io.StringIO()
     console = Console(file=sink, force_terminal=True, width=200, color_system=None)
     with RefreshBar(console) as bar:
-        bar.update(RefreshProgress("feeds", 1, 2, HOSTILE_NAME))
+        bar.update(Progress("feeds", 1, 2, path=HOSTILE_NAME))
         bar.progress.refresh()
     shown = sink.getvalue()
     assert "[bold]loud[/bold] [/x]" in shown

@@ -146,7 +146,7 @@ def test_a_slow_article_page_does_not_hold_back_other_feeds(server, tmp_path):
 
     def progress(p):
         if p.phase == "index":
-            indexed_at.setdefault(p.feed, time.monotonic() - started)
+            indexed_at.setdefault(p.path, time.monotonic() - started)
 
     with Library.open(tmp_path / "home") as library:
         library.add_feed(a)

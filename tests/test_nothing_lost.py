@@ -26,6 +26,7 @@ import pytest
 
 from newsreader.index.store import swap
 from newsreader.index.library import Library
+from newsreader.index.models import WorkerEvent
 
 from crash_helpers import agreement, answers, make_corpus, tree
 
@@ -409,5 +410,5 @@ def test_the_sample_goes_only_into_a_library_that_never_had_anything(tmp_path, c
         assert not library.never_used() and not library.never_used(cheap=True)
     proc = subprocess.run([sys.executable, "-m", "newsreader.index.ingest.worker", "--home", str(home), "--seed"],
                           capture_output=True, text=True, timeout=60)
-    assert json.loads(proc.stdout.splitlines()[-1]) == {"event": "done", "report": None}
+    assert WorkerEvent.from_json(proc.stdout.splitlines()[-1]) == WorkerEvent("done")
     assert agreement_count(home) == 0

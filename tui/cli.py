@@ -231,7 +231,7 @@ def cmd_related(args) -> int:
 
 def _entities_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", dest="types", action="append", metavar="LABEL",
-                   help="PERSON, ORG, GPE, LOC, NORP, DATE ... (repeatable; PLACE = GPE+LOC)")
+                   help="PERSON, ORG, GPE, LOC, NORP, DATE ... (repeatable; PLACE = GPE+LOC+FAC)")
     p.add_argument("--limit", type=int, default=30)
     p.add_argument("--all", action="store_true", help="include numbers and dates")
     p.add_argument("--json", action="store_true")

@@ -184,7 +184,7 @@ class RefreshBar:
         if p.phase == "done":
             return
         self.progress.update(self.task, description=PHASES.get(p.phase, p.phase), completed=p.done,
-                             total=p.total or None, what=safe(p.feed))
+                             total=p.total or None, what=safe(p.path))
 
 
 def print_refresh(console: Console, report) -> None:

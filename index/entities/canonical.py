@@ -19,8 +19,14 @@ from ..article import EntitySpan
 
 # Numbers and dates are kept for highlighting but are not "entities" a reader browses by default.
 NOISE_LABELS = frozenset({"CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY", "DATE", "TIME"})
-# Which search field each label feeds.
+# Which search field each label feeds: ``place:`` is GPE + LOC + FAC, and so is the PLACE type of
+# ``newsreader entities`` and the reader's places (README "Search").
 FIELD_FOR_LABEL = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
+
+
+def labels_for_field(field: str) -> frozenset[str]:
+    """The labels whose mentions feed search field ``field`` (``place``: GPE, LOC, FAC)."""
+    return frozenset(label for label, name in FIELD_FOR_LABEL.items() if name == field)
 # When votes tie, the more specific reading wins.
 LABEL_PRIORITY = ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"]
 

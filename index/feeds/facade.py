@@ -118,7 +118,7 @@ class FeedsFacade:
                       timeout: float | None = None) -> RefreshReport:
         """Fetch the named feeds (all by default) and index what is new; returns a RefreshReport.
 
-        Failures are per feed (``report.failed``), never raised. ``progress`` receives RefreshProgress
+        Failures are per feed (``report.failed``), never raised. ``progress`` receives Progress
         (phases ``feeds``, ``pages``, ``index``, ``done``); setting ``cancel`` stops between requests and
         keeps what was indexed. ``timeout`` is the seconds one request may take, all told;
         ``policy`` (a FetchPolicy) overrides every limit, for tests.
@@ -126,7 +126,8 @@ class FeedsFacade:
         from dataclasses import replace
 
         from .fetch import FetchPolicy
-        from .refresh import Refresher, RefreshProgress
+        from ..models import Progress
+        from .refresh import Refresher
         from .subscriptions import FeedError
 
         if self.readonly:
@@ -148,7 +149,7 @@ class FeedsFacade:
             def index(articles):
                 def relay(p):
                     if progress is not None:
-                        progress(RefreshProgress("index", p.articles, len(articles)))
+                        progress(Progress("index", p.articles, len(articles)))
                 return self.index_articles("feeds", articles, progress=relay)
 
             return Refresher(subs, article_hash=self.catalog.article_hash, index=index, policy=policy,

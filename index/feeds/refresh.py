@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Callable, Sequence
 
 from ..article import Article
+from ..models import Progress
 from .fetch import FetchError, Fetcher, FetchPolicy, Response
 from .fulltext import full_text
 from ..ingest.readers.base import ReadError
@@ -90,16 +91,6 @@ class RefreshReport:
 
 
 @dataclass
-class RefreshProgress:
-    """Passed to the caller's callback. ``phase``: ``feeds``, ``pages``, ``index`` or ``done``."""
-
-    phase: str
-    done: int
-    total: int
-    feed: str = ""
-
-
-@dataclass
 class _Fetched:
     feed: Feed
     outcome: FeedOutcome
@@ -125,7 +116,7 @@ class Refresher:
 
     def __init__(self, subs: Subscriptions, *, article_hash: Callable[[str], str | None],
                  index: Callable[[list[Article]], object], policy: FetchPolicy | None = None,
-                 progress: Callable[[RefreshProgress], None] | None = None,
+                 progress: Callable[[Progress], None] | None = None,
                  cancel: threading.Event | None = None) -> None:
         self.subs = subs
         self.article_hash = article_hash
@@ -146,7 +137,7 @@ class Refresher:
             report.feeds = [outcomes.get(f.id) or FeedOutcome(f.name, f.url) for f in feeds]
             report.interrupted = self.cancel.is_set()
             report.seconds = time.perf_counter() - started
-        self.progress(RefreshProgress("done", len(feeds), len(feeds)))
+        self.progress(Progress("done", len(feeds), len(feeds)))
         return report
 
     # -- the pipeline: fetch feeds, then their pages; index each feed as soon as it is complete ------
@@ -160,7 +151,7 @@ class Refresher:
         running: dict[Future, tuple[str, object]] = {}
         pages_left: dict[int, int] = {}
         fetched_feeds = pages_done = pages_total = 0
-        self.progress(RefreshProgress("feeds", 0, len(feeds)))
+        self.progress(Progress("feeds", 0, len(feeds)))
         pool = ThreadPoolExecutor(max_workers=max(1, self.policy.concurrency))
         try:
             while True:
@@ -180,14 +171,14 @@ class Refresher:
                         f = future.result()  # _fetch_one never raises
                         outcomes[f.feed.id] = f.outcome
                         fetched_feeds += 1
-                        self.progress(RefreshProgress("feeds", fetched_feeds, len(feeds), f.feed.name))
+                        self.progress(Progress("feeds", fetched_feeds, len(feeds), path=f.feed.name))
                         f.fresh = self._select(f, claimed)
                         todo = [i for i, (a, _) in enumerate(f.fresh)
                                 if a.partial and a.url.startswith(("http://", "https://"))]
                         if todo and not self.cancel.is_set():
                             pages_left[f.feed.id] = len(todo)
                             pages_total += len(todo)
-                            self.progress(RefreshProgress("pages", pages_done, pages_total, f.feed.name))
+                            self.progress(Progress("pages", pages_done, pages_total, path=f.feed.name))
                             for i in todo:
                                 running[pool.submit(self._page, fetcher, f, i)] = ("page", (f, i))
                         else:
@@ -195,7 +186,7 @@ class Refresher:
                     else:
                         f, i = item
                         pages_done += 1
-                        self.progress(RefreshProgress("pages", pages_done, pages_total, f.feed.name))
+                        self.progress(Progress("pages", pages_done, pages_total, path=f.feed.name))
                         pages_left[f.feed.id] -= 1
                         f.completed.append(i)
                         if pages_left[f.feed.id] == 0:
@@ -326,7 +317,7 @@ class Refresher:
         if not fresh:
             return
         before = {a.id: self.article_hash(a.id) for a, _ in fresh}
-        self.progress(RefreshProgress("index", 0, len(fresh), f.outcome.name))
+        self.progress(Progress("index", 0, len(fresh), path=f.outcome.name))
         self.index([a for a, _ in fresh])
         stored = []
         for article, digest in fresh:

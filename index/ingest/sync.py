@@ -28,6 +28,7 @@ from ..article import Article, EntitySpan
 from ..store.catalog import Catalog, FileRecord
 from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise
 from ..errors import DiskFull, StrictFailure
+from ..models import Progress
 from ..textclean import decodable
 from .readers import ReadError, read_file, reader_for
 from ..store.backend import Backend
@@ -43,19 +44,6 @@ AUTO_PARALLEL_FILES = 200
 class Problem:
     path: str
     reason: str
-
-
-@dataclass
-class Progress:
-    """Where a run is. Every count only grows during a run: ``read`` files read (and queued for
-    analysis), ``done`` files whose articles are all analysed, ``articles`` articles analysed."""
-
-    phase: str  # "scan", "index", "done"
-    done: int
-    total: int
-    articles: int = 0
-    path: str = ""
-    read: int = 0
 
 
 @dataclass

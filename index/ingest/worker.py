@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _refresh(library, names: list[str]) -> int:
     def progress(p) -> None:
-        _emit(WorkerEvent("progress", kind="refresh", phase=p.phase, done=p.done, total=p.total, path=p.feed))
+        _emit(WorkerEvent("progress", kind="refresh", phase=p.phase, done=p.done, total=p.total, path=p.path))
 
     report = library.refresh_feeds(names or None, progress=progress)
     _emit(WorkerEvent("done", kind="refresh", report=report.to_dict()))

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 from ..article import Article
 from ..entities.canonical import AliasTable, alias_list, display_name, _vote
 from ..errors import IndexDamaged, LibraryBusy
-from ..models import ListingRow
+from ..models import EntitySummary, ListingRow
 from .sqlite_in import chunked, db_path, select_in
 from .sqlite_ro import connect_readonly
 
@@ -65,6 +65,11 @@ LISTING_COLUMNS = (("title", "TEXT"), ("source", "TEXT"), ("path", "TEXT"), ("ur
 LISTING_INDEX = "CREATE INDEX IF NOT EXISTS articles_by_date ON articles(sortdate DESC, id)"
 
 
+def _summary(row: Sequence) -> EntitySummary:
+    """An entity_stats row read as (key, name, label, articles, mentions, aliases JSON, ...)."""
+    return EntitySummary(row[0], row[1], row[2], tuple(_json().loads(row[5])), row[3], row[4])
+
+
 def sortable(dt: datetime | None) -> str | None:
     """One fixed ISO format, so SQLite's text order is date order."""
     return dt.isoformat(timespec="microseconds") if dt else None
@@ -75,15 +80,6 @@ class FileRecord(NamedTuple):
     mtime_ns: int
     size: int
     sha: str
-
-
-class EntityRow(NamedTuple):
-    key: str
-    name: str
-    label: str
-    articles: int
-    mentions: int
-    aliases: tuple[str, ...]
 
 
 class Catalog:
@@ -394,7 +390,7 @@ class Catalog:
             return dict(select_in(self.db, "SELECT key, name FROM entity_stats WHERE key IN ({in})", keys))
 
     def top_entities(self, *, labels: Sequence[str] | None = None, include_noise: bool = False,
-                     limit: int = 50) -> list[EntityRow]:
+                     limit: int = 50) -> list[EntitySummary]:
         where, args = [], []
         if labels:
             where.append(f"label IN ({','.join('?' * len(labels))})")
@@ -407,14 +403,14 @@ class Catalog:
         sql += " ORDER BY articles DESC, mentions DESC, name LIMIT ?"
         with self._lock:
             rows = self.db.execute(sql, (*args, limit)).fetchall()
-        return [EntityRow(k, n, lab, a, m, tuple(_json().loads(al))) for k, n, lab, a, m, al in rows]
+        return [EntitySummary(k, n, lab, tuple(_json().loads(al)), a, m) for k, n, lab, a, m, al in rows]
 
-    def entity(self, key: str) -> EntityRow | None:
+    def entity(self, key: str) -> EntitySummary | None:
         with self._lock:
             row = self.db.execute(
                 "SELECT key, name, label, articles, mentions, aliases FROM entity_stats WHERE key=?", (key,)
             ).fetchone()
-        return EntityRow(*row[:5], tuple(_json().loads(row[5]))) if row else None
+        return _summary(row) if row else None
 
     def find_entity_keys(self, name: str, normalised: Sequence[str]) -> list[str]:
         """Keys whose key, display name or any surface form matches; best-known first."""
@@ -439,7 +435,7 @@ class Catalog:
                    WHERE m.key=? ORDER BY a.published DESC""", (key,)
             ).fetchall()
 
-    def cooccurring(self, key: str, limit: int = 15, include_noise: bool = False) -> list[tuple[EntityRow, int]]:
+    def cooccurring(self, key: str, limit: int = 15, include_noise: bool = False) -> list[tuple[EntitySummary, int]]:
         """Entities that share the most articles with ``key``, with the number of shared articles.
 
         Ties (common in a small library) go to the entity mentioned most in those shared articles, so
@@ -455,7 +451,7 @@ class Catalog:
                     GROUP BY s.key ORDER BY shared DESC, together DESC, s.articles DESC, s.name LIMIT ?""",
                 (key, key, limit),
             ).fetchall()
-        return [(EntityRow(*r[:5], tuple(_json().loads(r[5]))), r[6]) for r in rows]
+        return [(_summary(r), r[6]) for r in rows]
 
     def articles_sharing(self, keys, exclude: str = "") -> list[tuple[str, str, int]]:
         """(article id, key, mentions) for every other article that mentions one of ``keys``."""
