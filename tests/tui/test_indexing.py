@@ -52,8 +52,8 @@ async def test_index_paths_given_on_the_command_line(empty_library, tmp_path):
         app.start_indexing([], rebuild=True)
         await finished(pilot, messages)
         events = [m.event for m in messages if isinstance(m, NewsReader.Indexing)]
-        assert events[0] == {"event": "start", "rebuild": True}  # the status line says "Rebuilding…"
-        assert {"event": "rebuilding"} in events  # ... and that the current library answers meanwhile
+        assert (events[0].event, events[0].rebuild) == ("start", True)  # the status line says "Rebuilding…"
+        assert "rebuilding" in [e.event for e in events]  # ... and that the current library answers meanwhile
         assert [h.title for h in articles.hits] == ["Grace Hopper found a moth"]
         grace = articles.hits[0].id
         assert "grace hopper" in {e.key for e in empty_library.article_entities(grace)}
