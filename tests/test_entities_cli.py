@@ -118,7 +118,8 @@ def test_people_sharing_a_surname_stay_apart(lib):
     john, anna = lib.find_entity("John Smith"), lib.find_entity("Anna Smith")
     assert john.key == "john smith" and anna.key == "anna smith"
     assert (john.articles, anna.articles) == (1, 1)
-    assert "Composer John Smith" in john.aliases and "Smith" in john.aliases
+    # "Composer John Smith" is the same man, the word in front cut off the span (span repair).
+    assert john.mentions == 4 and "Smith" in john.aliases and "Composer John Smith" not in john.aliases
     # The festival article names only "Smith": with two Smiths known it joins neither.
     festival = next(h.id for h in lib.search("festival", limit=5).hits)
     smith = [s for s in lib.article(festival).entities if s.text == "Smith"]
