@@ -43,7 +43,7 @@ TOP = 40
 
 
 def articles_in(folder: Path) -> list:
-    from newsreader.index.readers import ReadError, read_file, reader_for
+    from newsreader.index.ingest.readers import ReadError, read_file, reader_for
 
     out = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -76,9 +76,9 @@ def cached_spans(name: str, articles: list) -> list[list]:
 
 def build_catalog(articles: list, spans: list[list], folder: Path, extra_aliases=None):
     """A catalog filled exactly as ``newsreader index`` fills it, from cached spans."""
-    from newsreader.index.catalog import Catalog
+    from newsreader.index.store.catalog import Catalog
     from newsreader.index.entities.canonical import NOISE_LABELS, build_aliases
-    from newsreader.index.sync import COMMIT_EVERY, _attach_entities
+    from newsreader.index.ingest.sync import COMMIT_EVERY, _attach_entities
 
     aliases = build_aliases(extra_aliases)
     catalog = Catalog(folder / "catalog.sqlite")
