@@ -218,3 +218,34 @@ def test_place_means_the_labels_place_search_reads(lib):
     for label in ("GPE", "LOC", "FAC"):
         assert lib.entity_query(EntitySummary("k", "Somewhere", label, (), 1, 1)) == 'place:"Somewhere"'
     assert lib.entity_query(EntitySummary("k", "Someone", "NORP", (), 1, 1)) == 'entity:"Someone"'
+
+
+def test_installed_entity_command_takes_any_listed_spelling_with_the_same_numbers(entity_home):
+    """`newsreader entity SPELLING` (the installed command, in its own process) names the entity that
+    `entities` lists that spelling under, with the article count `entities` shows."""
+    import os
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "newsreader"
+    env = dict(os.environ, NEWSREADER_HOME=str(entity_home))
+
+    def jrun(*args):
+        proc = subprocess.run([str(exe), *args, "--json"], capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    listed = jrun("entities", "--limit", "200")
+    checked = 0
+    for row in listed:
+        if row["articles"] < 2 or checked >= 6:
+            continue
+        for spelling in [row["name"], *row["aliases"]][:4]:
+            owners = [r for r in listed if spelling == r["name"] or spelling in r["aliases"]]
+            if max(r["articles"] for r in owners) != row["articles"]:
+                continue  # a spelling two entities share goes to the one in more articles
+            one = jrun("entity", spelling)
+            assert (one["key"], one["articles"], len(one["articles_list"])) == \
+                (row["key"], row["articles"], row["articles"]), spelling
+            checked += 1
+    assert checked >= 6

@@ -79,7 +79,8 @@ def choose(partial: str, labels: Mapping[str, int], surfaces: Mapping[str, int],
         return best if used[best] >= CLEAR * everyone and used[best] >= enough else None
     if not person:
         return None
-    known = [k for k in same_surname if k != partial and fits(k)]
+    same_surname = {k for k in same_surname if not is_partial(k)}
+    known = [k for k in same_surname if fits(k)]
     if len(known) == 1 and len(same_surname) == 1:
         return known[0]
     return None

@@ -242,7 +242,7 @@ class Catalog:
                     [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
                 )
                 self._move_totals(counts, +1)
-            full_names = {k for k, lab, _ in counts if lab == "PERSON" and " " in k}
+            full_names = {k for k, lab, _ in counts if lab == "PERSON" and not resolve.is_partial(k)}
             if full_names:
                 self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
                                     [(k.rsplit(" ", 1)[1], k, article.id) for k in full_names])
