@@ -431,11 +431,13 @@ def _defined_acronyms(keyed):
     its first letter and written in capitals, is that name everywhere in the article."""
     defined: dict[str, str] = {}
     for (first, key, label), (second, acro_key, _) in zip(keyed, keyed[1:]):
+        if not (0 < second.start - first.end <= 2 and " " in key and label not in NOISE_LABELS):
+            continue
         text = second.text.replace(".", "")
+        if not (_ACRONYM.match(text) and sum(c.isupper() for c in text) >= 2 and acro_key != key):
+            continue
         initials = "".join(w[0] for w in _LEADING_ARTICLE.sub("", first.text).split() if w[:1].isalpha()).lower()
-        if (label not in NOISE_LABELS and " " in key and 0 < second.start - first.end <= 2
-                and _ACRONYM.match(text) and sum(c.isupper() for c in text) >= 2 and acro_key != key
-                and initials[:1] == text[0].lower() and _subsequence(text.lower(), initials)):
+        if initials[:1] == text[0].lower() and _subsequence(text.lower(), initials):
             defined[acro_key] = key
     if not defined:
         return keyed

@@ -376,7 +376,7 @@ class Catalog:
                 if not merged_surfaces or not merged_labels or not n_articles:
                     continue
                 label = resolve.entity_label(target, merged_labels, merged_surfaces, aliases,
-                                             resolved_into=len(group) > 1,
+                                             resolved_into=" " in target and len(group) > 1,
                                              named_elsewhere=bool(named_elsewhere & set(surfaces[target])))
                 # A group met under several forms is shown by the one most written ("Tory", not
                 # "Tory Party"); a person always by the full name.
@@ -397,9 +397,11 @@ class Catalog:
                 partials |= {words[-1], words[0], "mrs " + words[-1]}
         families: list[set[str]] = []
         for key in keys:
-            if labels.get(key) and resolve.may_join_group(labels[key], aliases, key):
+            gone = not labels.get(key)  # its last article went: the forms it joined are decided again
+            if gone or resolve.may_join_group(labels[key], aliases, key):
                 family = {key} | resolve.forms(key)
-                if " " in key and resolve.is_group(labels[key], aliases, key):
+                family |= {f for form in list(family) for f in resolve.forms(form)}  # "whig party" -> "whigs"
+                if " " in key and not gone and resolve.is_group(labels[key], aliases, key):
                     family |= self._expansions(key)
                 families.append(family)
         wanted = partials | {k for f in families for k in f}
@@ -430,7 +432,12 @@ class Catalog:
             present = list(family)
             if len(present) > 1 and any(resolve.is_group(labels[k], aliases, k) for k in present):
                 target = max(present, key=lambda k: (aliases.kind_of(k) is not None, articles[k], k))
-                decided.update({k: (None if k == target else target) for k in present})
+                for k in present:
+                    if not decided.get(k):  # a person's surname decided above stays decided
+                        decided[k] = None if k == target else target
+            else:
+                for k in present:
+                    decided.setdefault(k, None)
         if not decided:
             return set()
         before = self._targets(decided)
