@@ -102,6 +102,16 @@ def test_a_womans_title_next_to_a_mans_full_name_stays_apart():
                                               ("Mrs Quill", "mrs quill"), ("Mr Quill", "peter quill")]
 
 
+def test_a_different_middle_initial_is_a_different_person():
+    text = "John A. Doe founded the firm; his son John B. Doe runs it. John Doe spoke."
+    out = canonicalise(spans_of(text, [("John A. Doe", "PERSON"), ("John B. Doe", "PERSON"), ("John Doe", "PERSON")]))
+    assert keys(out) == ["john a doe", "john b doe", "john doe"]
+    # One initial alone is the same man as the name without it.
+    text = "Later, Secretary Mark T. Esper spoke. Mark Esper left."
+    out = canonicalise(spans_of(text, [("Mark T. Esper", "PERSON"), ("Mark Esper", "PERSON")]))
+    assert keys(out) == ["mark esper", "mark esper"]
+
+
 def test_a_royal_title_and_one_name_is_a_name_of_its_own():
     assert normalise("Prince Albert", "PERSON") == "prince albert"
     text = "Albert Finch spoke. Prince Albert arrived. Finch left."

@@ -331,6 +331,7 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
             continue
         keyed.append((span, aliases.key_for(norm, span.text), span.label))
     keyed = _split_place_pairs(keyed, aliases)
+    keyed = _middle_initials_apart(keyed)
     keyed = _defined_acronyms(keyed)
     keyed = _cut_glued_heads(keyed)
 
@@ -424,6 +425,31 @@ def search_hints(spans: Sequence[EntitySpan], known: Knowledge) -> dict[str, str
 
 _OTHER_SEX = {"f": "m", "m": "f"}
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]{1,9}$")
+
+
+def _with_initials(text: str) -> str:
+    """A person's name with its middle initials kept: "George H. W. Bush" -> "george h w bush"."""
+    words = _strip_frame(text).replace(".", " ").lower().split()
+    while len(words) > 1 and words[0] in HONORIFICS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _middle_initials_apart(keyed):
+    """Two people whose names differ only by middle initial ("John A. Doe" and "John B. Doe", a father
+    and son) keep them in their keys when one article names both; a name written without them then
+    stays its own, as the article does not say which one it is."""
+    variants: dict[str, set[str]] = defaultdict(set)
+    for span, key, label in keyed:
+        if label == "PERSON" and key.count(" ") >= 1:
+            full = _with_initials(span.text)
+            if full != key and full.count(" ") > key.count(" "):
+                variants[key].add(full)
+    clash = {key for key, found in variants.items() if len(found) > 1}
+    if not clash:
+        return keyed
+    return [(span, _with_initials(span.text) if key in clash and _with_initials(span.text) != key else key, label)
+            for span, key, label in keyed]
 
 
 def _defined_acronyms(keyed):
