@@ -246,6 +246,10 @@ def test_forms_of_a_group_are_one_entry_and_split_again_when_one_goes(tmp_path):
     listed = _listed(catalog)
     whig = [name for name in listed if name.startswith("Whig")]
     assert len(whig) == 1 and listed[whig[0]][1] == 3, listed
+    # An article naming two forms is one article of the entity, as `entity` lists it.
+    _index(catalog, "4", "A Whig met the Whigs.", [("Whig", "NORP"), ("Whigs", "NORP")])
+    assert _listed(catalog)[whig[0]][1] == 4 == len(catalog.articles_with(catalog.find_entity_keys("Whig", ["whig"])[0]))
+    _remove(catalog, "4")
     _remove(catalog, "3")
     _remove(catalog, "2")
     assert _listed(catalog) == {"Whigs": ("NORP", 1)}

@@ -373,6 +373,8 @@ class Catalog:
                     merged_labels.update(labels[key])
                     merged_surfaces.update(surfaces[key])
                 n_articles = sum(articles[key] for key in group)
+                if len(group) > 1 and n_articles:  # an article may name two forms of it: count it once
+                    n_articles = self._distinct_articles(group)
                 if not merged_surfaces or not merged_labels or not n_articles:
                     continue
                 label = resolve.entity_label(target, merged_labels, merged_surfaces, aliases,
@@ -478,6 +480,11 @@ class Catalog:
                                          keys):
             out[key][surface] += n
         return out
+
+    def _distinct_articles(self, keys: set[str]) -> int:
+        marks = ",".join("?" * len(keys))
+        return self.db.execute(f"SELECT count(DISTINCT article_id) FROM mentions WHERE key IN ({marks})",
+                               list(keys)).fetchone()[0]
 
     def _targets(self, keys: Iterable[str]) -> dict[str, str]:
         """The entity each key is resolved to, for the keys that are resolved to another."""
