@@ -124,6 +124,18 @@ def print_tables(out: dict) -> None:
         print("\nEntity canonicalisation (benchmarks/bench_canonical.py)")
         for line in canonical["output"] or [canonical["error"]]:
             print(f"  {line}")
+    quality = out.get("entity_quality")
+    if quality:
+        if "error" in quality:
+            print(f"\nEntity lists: failed: {quality['error']}")
+        else:
+            print(table(f"Entity lists: errors among the top 40 of each kind ({quality['corpus']}, "
+                        f"{quality['articles']:,} articles; judged in benchmarks/entity_judgements.toml)",
+                        ["list", "errors", "unjudged", "which"],
+                        [[k, v["errors"], v["unjudged"], "; ".join(f"{n} ({why})" for n, why in v["which"])[:150]]
+                         for k, v in quality["per_kind"].items()]
+                        + [["all", quality["errors"], quality["unjudged"], "target <= 6: "
+                            + _ok(quality["errors"], 7)]]))
     sizes = out.get("library_bytes")
     if sizes:
         print(table("Library on disk (index + catalog)", ["library", "MB"],

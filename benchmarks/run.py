@@ -143,7 +143,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="measure the libraries left by the last run "
                         "instead of building them (indexing figures are then not measured)")
     parser.add_argument("--only", default="", help="comma-separated stages: indexing,into-large,search,quality,"
-                        "screen,typing "
+                        "screen,typing,entities "
                         "(the libraries are built either way)")
     args = parser.parse_args()
 
@@ -154,7 +154,7 @@ def main() -> int:
     import typing_bench
 
     stages = set(args.only.split(",")) if args.only else {"indexing", "into-large", "search", "quality", "screen",
-                                                          "typing"}
+                                                          "typing", "entities"}
     started = time.perf_counter()
     out: dict = {"started": datetime.now().isoformat(timespec="seconds"), "argv": sys.argv[1:],
                  "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -232,6 +232,13 @@ def main() -> int:
         proc = subprocess.run([sys.executable, str(canonical)], capture_output=True, text=True)
         out["canonical"] = {"returncode": proc.returncode, "output": proc.stdout.strip().splitlines(),
                             "error": proc.stderr.strip()[-1000:] if proc.returncode else ""}
+    if "entities" in stages:
+        say("Entity lists: errors among the BBC corpus's top 40 (entity_quality.py)")
+        proc = subprocess.run([sys.executable, str(HERE / "entity_quality.py"), "--json"], capture_output=True,
+                              text=True)
+        out["entity_quality"] = (json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0
+                                 else {"error": proc.stderr.strip()[-1000:]})
+        save()
     out["machine"]["end"] = load_conditions()
     out["seconds"] = round(time.perf_counter() - started, 1)
 

@@ -93,6 +93,7 @@ class Settings:
     theme: str = "textual-dark"
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. {"main.star": "x"}
     aliases: dict[str, list[str]] = field(default_factory=dict)  # canonical name -> other names
+    types: dict[str, list[str]] = field(default_factory=dict)  # label -> names or kinds ("* United")
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -137,6 +138,10 @@ class Settings:
         reader_section = data.get("reader")
         if reader_section is not None and not isinstance(reader_section, dict):
             settings.problems.append(f"{path}: [reader] should be a table; using defaults")
+        if isinstance(data.get("types"), dict):
+            settings.types = {
+                str(k).upper(): [str(x) for x in v] for k, v in data["types"].items() if isinstance(v, list)
+            }
         if os.environ.get("NEWSREADER_MODEL"):
             settings.model = os.environ["NEWSREADER_MODEL"]
         return settings

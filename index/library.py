@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 from collections import Counter
 from datetime import datetime
@@ -18,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from .article import EntitySpan
 from .store.catalog import Catalog
 from .config import Paths, Settings, resolve_paths
 from .entities.canonical import FIELD_FOR_LABEL, NOISE_LABELS, build_aliases, labels_for_field, normalise
@@ -105,7 +107,7 @@ class Library(IndexingFacade, FeedsFacade):
     def aliases(self):
         """The alias table (bundled and the user's), built when indexing or entity lookup first needs it:
         reading it is ~10 ms that opening the reader does not need."""
-        return build_aliases(self.settings.aliases)
+        return build_aliases(self.settings.aliases, self.settings.types)
 
     def _discard_damaged(self, damage: IndexDamaged) -> None:
         """Throw a damaged index and catalog away so ``index --rebuild`` can start over from the sources.
@@ -295,7 +297,24 @@ class Library(IndexingFacade, FeedsFacade):
         view = self.store.get(article_id)
         if view is None:
             raise NoSuchArticle(article_id)
-        return view
+        return view._replace(entities=tuple(self._as_listed(view.entities)),
+                             title_entities=tuple(self._as_listed(view.title_entities)))
+
+    def _as_listed(self, spans) -> list[EntitySpan]:
+        """Spans under the entity and type the library lists them as now: a bare "Pompeo" stored with
+        its article is shown, counted and walked as the Mike Pompeo the library resolved it to."""
+        named = [s for s in spans if s.key and s.label not in NOISE_LABELS]
+        if not named:
+            return list(spans)
+        try:
+            listed = self.catalog.resolved_keys({s.key for s in named})
+        except sqlite3.Error:
+            return list(spans)
+        out = []
+        for s in spans:
+            found = listed.get(s.key) if s.label not in NOISE_LABELS else None
+            out.append(EntitySpan(s.start, s.end, found[1], s.text, found[0]) if found else s)
+        return out
 
     def match_spans(self, article_id: str, query: str) -> list[tuple[int, int]]:
         """Where ``query`` matches in the article's body: the reader's next/previous hit."""
@@ -334,7 +353,9 @@ class Library(IndexingFacade, FeedsFacade):
         return self.catalog.entity(keys[0])
 
     def entity(self, name_or_key: str, *, limit: int = 50) -> EntityDetail | None:
-        """One entity: its articles (newest first), the entities seen with it, and mentions by day."""
+        """One entity: its articles (newest first), the entities seen with it, and mentions by day.
+
+        ``name_or_key`` may be its key, its name or any spelling listed under it."""
         summary = self.catalog.entity(name_or_key) or self.find_entity(name_or_key)
         if summary is None:
             return None

@@ -83,3 +83,47 @@ def test_a_catalog_from_before_the_totals_gets_them_on_its_next_write(make_libra
         stats = _check(home)
         assert stats["berlin"][0] == 2 and stats["munich"][0] == 1
         assert stats["emmanuel macron"][0] == 2  # untouched by the change, still counted
+
+
+PEOPLE = {
+    "a.txt": "Angela Merkel met Emmanuel Macron in Berlin on Monday. Merkel said Germany and France agree.\n",
+    "b.txt": "Speaking in Hamburg on Tuesday, Mrs Merkel said the talks had gone well.\n",
+}
+
+
+def test_a_catalog_from_before_library_wide_resolution_is_upgraded_by_a_write_and_read_as_it_is(make_library):
+    """Schema 3 had no resolved names: the reader (read-only) lists it as it is; the next write (never
+    the reader) resolves every partial name once, and the bare "Mrs Merkel" joins Angela Merkel."""
+    library = make_library(PEOPLE)
+    home, src = library.paths.home, library.source_dir
+    merkel = library.find_entity("Merkel")
+    assert merkel.name == "Angela Merkel" and merkel.articles == 2, merkel
+    library.close()
+    path = home / "library" / "catalog.sqlite"
+    db = sqlite3.connect(path)
+    partial = db.execute("SELECT target FROM resolved WHERE key='mrs merkel'").fetchone()[0]
+    db.execute("DROP TABLE resolved")  # as a catalog made before it
+    db.execute("DELETE FROM meta WHERE name='resolution'")
+    db.execute("PRAGMA user_version=3")
+    db.execute("INSERT OR REPLACE INTO entity_stats VALUES ('mrs merkel', 'Mrs Merkel', 'PERSON', 1, 1, '[]', 0)")
+    db.execute("UPDATE entity_stats SET articles=1 WHERE key='angela merkel'")
+    db.commit()
+    db.close()
+    assert partial == "angela merkel"
+
+    with Library.open(home, readonly=True) as reader:
+        names = {e.name: e.articles for e in reader.entities(labels=["PERSON"])}
+        assert names["Angela Merkel"] == 1 and names["Mrs Merkel"] == 1
+        article = reader.entity("Mrs Merkel").articles[0].id
+        view = reader.article(article)
+        assert {s.key for s in view.entities + view.title_entities if "Merkel" in s.text} == {"mrs merkel"}
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3  # the reader never upgrades
+    db.close()
+
+    with Library.open(home) as writer:
+        (src / "c.txt").write_text("Emmanuel Macron visited Lyon.\n", encoding="utf-8")
+        writer.sync([src])
+        names = {e.name: e.articles for e in writer.entities(labels=["PERSON"])}
+        assert names["Angela Merkel"] == 2 and "Mrs Merkel" not in names
+        assert writer.find_entity("Mrs Merkel").name == "Angela Merkel"

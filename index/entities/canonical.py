@@ -37,6 +37,13 @@ chancellor premier king queen prince princess sheikh pope rev reverend father st
 chairman chairwoman chief commissioner deputy director dean professor
 """.split())
 
+# Titles that say a person's sex: "Mrs Howard" is not the Michael Howard of the same article.
+FEMALE_TITLES = frozenset("mrs ms miss lady dame madam queen princess duchess baroness countess".split())
+MALE_TITLES = frozenset("mr sir lord king prince duke baron count".split())
+# Titles that, with a single name after them, make a name of their own: "Prince Charles" is neither a
+# Mr Charles nor the Charles Kennedy of the same article.
+ROYAL_TITLES = frozenset("king queen prince princess pope sheikh emperor empress duke duchess saint st".split())
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _POSSESSIVE = re.compile(r"(?:'s|s')$|'$")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
@@ -66,12 +73,21 @@ def normalise(text: str, label: str = "") -> str:
     s = _SPACES.sub(" ", s)
     if label == "PERSON":
         tokens = s.split(" ")
+        if len(tokens) == 2 and tokens[0] in ROYAL_TITLES:
+            return s
         while len(tokens) > 1 and tokens[0] in HONORIFICS:
             tokens.pop(0)
         if len(tokens) > 2:
             tokens = [tokens[0]] + [t for t in tokens[1:-1] if len(t) > 1] + [tokens[-1]]
         s = " ".join(tokens)
     return s
+
+
+@lru_cache(maxsize=_CACHED)
+def title_sex(text: str) -> str:
+    """"f" or "m" when the mention starts with a title that says so ("Mrs Howard"), else ""."""
+    first = _strip_frame(text).split(" ", 1)[0].replace(".", "").lower()
+    return "f" if first in FEMALE_TITLES else "m" if first in MALE_TITLES else ""
 
 
 def clean_surface(text: str) -> str:
@@ -96,6 +112,18 @@ class AliasTable:
     acronyms: frozenset[str] = frozenset()
     fragments: Mapping[str, frozenset[str]] = field(default_factory=dict)
     types: Mapping[str, str] = field(default_factory=dict)  # canonical key -> label it always takes
+    first_words: Mapping[str, str] = field(default_factory=dict)  # "team" -> ORG: "Team GB" is an ORG
+    last_words: Mapping[str, str] = field(default_factory=dict)  # "party" -> ORG: "Labour Party" is one
+    not_names: frozenset[str] = frozenset()  # "gmt": never an entity, whatever spaCy says
+
+    def kind_of(self, key: str) -> str | None:
+        """The type a name's kind gives it: a listed name, or a word a kind of thing is named with
+        ("* United" is a club, "Team *" a team); None when the knowledge file does not say."""
+        found = self.types.get(key)
+        if found or " " not in key:
+            return found
+        first, _, rest = key.partition(" ")
+        return self.last_words.get(rest.rsplit(" ", 1)[-1]) or self.first_words.get(first)
 
     def key_for(self, normalised: str, surface: str | None = None) -> str:
         """The canonical key; with ``surface`` given, an acronym alias needs a mention in capitals."""
@@ -121,8 +149,9 @@ class AliasTable:
         return cached
 
 
-def build_aliases(extra: Mapping[str, Sequence[str]] | None = None) -> AliasTable:
-    """The bundled table with the user's ``[aliases]`` applied after it, so theirs win any conflict."""
+def build_aliases(extra: Mapping[str, Sequence[str]] | None = None,
+                  extra_types: Mapping[str, Sequence[str]] | None = None) -> AliasTable:
+    """The bundled table with the user's ``[aliases]`` and ``[types]`` applied after it, so theirs win."""
     bundled = _bundled()
     to_key: dict[str, str] = {}
     names: dict[str, str] = {}
@@ -143,8 +172,23 @@ def build_aliases(extra: Mapping[str, Sequence[str]] | None = None) -> AliasTabl
                     spellings[norm].append(str(other))
     acronyms = frozenset(n for n, forms in spellings.items() if all(_is_caps(f) for f in forms))
     fragments = {label: frozenset(normalise(w) for w in words) for label, words in bundled["fragments"].items()}
-    types = {to_key.get(normalise(n), normalise(n)): label for label, ns in bundled["types"].items() for n in ns}
-    return AliasTable(to_key, names, acronyms, fragments, types)
+    types: dict[str, str] = {}
+    first_words: dict[str, str] = {}
+    last_words: dict[str, str] = {}
+    not_names: set[str] = set()
+    for table in (bundled["types"], extra_types or {}):
+        for label, entries in table.items():
+            label = str(label).upper()
+            for entry in entries:
+                entry = str(entry).strip()
+                if entry.startswith("* ") or entry.endswith(" *"):
+                    word = normalise(entry.strip("* "))
+                    (last_words if entry.startswith("* ") else first_words)[word] = label
+                elif label == "NONE":
+                    not_names.add(normalise(entry))
+                elif normalise(entry):
+                    types[to_key.get(normalise(entry), normalise(entry))] = label
+    return AliasTable(to_key, names, acronyms, fragments, types, first_words, last_words, frozenset(not_names))
 
 
 @lru_cache(maxsize=1)
@@ -171,6 +215,9 @@ class Knowledge(Protocol):
     def people_by_surname(self, words: Collection[str]) -> Mapping[str, Collection[str]]:
         """For each last name, the full-name PERSON keys already indexed that end with it."""
 
+    def sexes(self, keys: Collection[str]) -> Mapping[str, str]:
+        """"f" or "m" for the people whose titles in the library say so clearly (optional)."""
+
 
 def _vote(labels: Iterable[str]) -> str:
     counts = Counter(labels)
@@ -185,32 +232,113 @@ def _priority(label: str) -> int:
     return LABEL_PRIORITY.index(label) if label in LABEL_PRIORITY else len(LABEL_PRIORITY)
 
 
+# Closed-class words (sentence adverbs, conjunctions, prepositions) that a sentence or headline starts
+# with and spaCy sometimes takes into the name after them ("Nevertheless Franz Ferdinand").
+_LEAD_WORDS = frozenset("""
+nevertheless however meanwhile moreover furthermore nonetheless instead also still yet but and or so then thus
+hence therefore indeed besides otherwise now today yesterday tonight tomorrow after before as if when while
+whilst since until unless although though because despite including like with without via per from for by
+at in on of to into onto upon over under between among amid against toward towards about above below
+""".split())
+# Where one span holds two names: "Brentford v Manchester United", "Lennon - McCartney", line breaks.
+_SPLIT = re.compile(r"\s+(?:v|vs|v\.|vs\.|versus)\s+|\s+[-\u2013\u2014]+\s+|[\u2013\u2014]|\s*[\r\n|\u2022\u00b7()\[\]]+\s*")
+# A site's label in front of a name: "Source:- Reuters", "Photo: Jane Doe", "READ MORE: ...".
+_PREFIX = re.compile(r"^.*[:>\u00bb]\s*[-\u2013\u2014]*\s*")
+_EDGE = " \t-\u2013\u2014,;:!?\"'\u2018\u2019\u201c\u201d*#/\\|()[]{}<>_=+~^"
+
+
+_TITLE_BEFORE = re.compile(r"(?:^|(?<=[\s(\"'\u2018\u201c]))(Mrs|Mr|Ms|Miss|Dr|Sir|Lady|Lord|Dame)\.?\s$")
+
+
+def repair_spans(spans: Iterable[EntitySpan], text: str | None = None) -> list[EntitySpan]:
+    """Spans as names: boilerplate prefixes, leading connectives and stray punctuation cut off, spans
+    holding two names split, and what is left dropped when it cannot be a name (no capital letter or
+    digit, a single letter). With the article's ``text``, a person's title just before the span ("Mr"
+    in "Mr Howard", which the model leaves out) is taken in, so the title's sex is known. Offsets move
+    with the text, so highlighting still lines up."""
+    out: list[EntitySpan] = []
+    for span in spans:
+        if span.label in NOISE_LABELS:
+            out.append(span)
+            continue
+        for start, piece in _pieces(span.start, span.text):
+            if text is not None and span.label == "PERSON" and start == span.start:
+                m = _TITLE_BEFORE.search(text, max(0, start - 6), start)
+                if m and text[start:start + len(piece)] == piece:
+                    start, piece = m.start(1), text[m.start(1):start + len(piece)]
+            out.append(EntitySpan(start, start + len(piece), span.label, piece, span.key))
+    return out
+
+
+def _pieces(start: int, text: str) -> list[tuple[int, str]]:
+    m = _PREFIX.match(text)
+    if m and any(c.isalpha() for c in text[m.end():]):
+        start, text = start + m.end(), text[m.end():]
+    found = []
+    pos = 0
+    for cut in [*_SPLIT.finditer(text), None]:
+        end = cut.start() if cut else len(text)
+        piece = _trim(start + pos, text[pos:end])
+        if piece is not None:
+            found.append(piece)
+        if cut:
+            pos = cut.end()
+    return found
+
+
+def _trim(start: int, text: str) -> tuple[int, str] | None:
+    left = len(text) - len(text.lstrip(_EDGE))
+    text = text.strip(_EDGE)
+    start += left
+    # Leading connectives, unless that leaves nothing ("And" alone is left for the checks below).
+    while " " in text:
+        head, rest = text.split(" ", 1)
+        if head.lower() not in _LEAD_WORDS:
+            break
+        start, text = start + len(head) + 1, rest.lstrip()
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 2 and not any(c.isdigit() for c in text):
+        return None
+    if not any(c.isupper() or c.isdigit() for c in text):
+        return None
+    if text.lower() in _LEAD_WORDS:
+        return None
+    return start, text
+
+
 def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
-                 known: Knowledge | None = None) -> list[EntitySpan]:
+                 known: Knowledge | None = None, text: str | None = None) -> list[EntitySpan]:
     """Give every span of one article its canonical key and its voted label.
 
-    Rules, in order: drop job-title fragments ("State" in "Secretary of State"); normalise; map
-    aliases; resolve a one-word mention to the one full name in the article that ends (or, for a
-    PERSON, starts) with it; failing that, to the one full name the library knows with that surname
-    when the mention reads as a person; then vote each key's label over its mentions here and in the
-    library, unless the table knows its type (countries, major bodies). Numeric and date mentions keep
-    their own label and are keyed by their text.
+    Rules, in order: repair the spans (``repair_spans``); drop job-title fragments ("State" in
+    "Secretary of State"); normalise; map aliases; an acronym the article defines ("Islamic State of
+    Iraq and the Levant (ISIL)") joins its long form; a span that is another name here with words glued
+    in front ("Warns Jane Doe") is cut to that name; a one-word mention resolves to the one full name in
+    the article that ends (or, for a PERSON, starts) with it, unless a title says it is someone of the
+    other sex ("Mrs Doe" next to a Mr Doe); then vote each key's label over its mentions here and in
+    the library, unless the knowledge file knows its type. What is left partial (a surname with no full
+    name here) is resolved library-wide by the catalog, which can change its mind as articles come and
+    go. Numeric and date mentions keep their own label and are keyed by their text.
     """
     aliases = aliases or default_aliases()
     keyed: list[tuple[EntitySpan, str, str]] = []  # span, key, label
-    for span in spans:
+    for span in repair_spans(spans, text):
         if span.label in NOISE_LABELS:
             keyed.append((span, normalise(span.text) or span.text.lower(), span.label))
             continue
         norm = normalise(span.text, span.label)
-        if not norm or aliases.is_fragment(normalise(span.text), span.label):
+        if not norm or aliases.is_fragment(normalise(span.text), span.label) or norm in aliases.not_names:
             continue
         keyed.append((span, aliases.key_for(norm, span.text), span.label))
     keyed = _split_place_pairs(keyed, aliases)
+    keyed = _middle_initials_apart(keyed)
+    keyed = _defined_acronyms(keyed)
+    keyed = _cut_glued_heads(keyed)
 
     # Full names of people in this article, by their last and first word. A full name that is
     # another full name with words in front ("composer john smith") is that person with a title.
-    people = {key for _, key, label in keyed if label == "PERSON" and " " in key}
+    people = {key for _, key, label in keyed
+              if label == "PERSON" and " " in key and aliases.kind_of(key) in (None, "PERSON")}
     titled = {full: _known_tail(full, people) for full in people}
     titled = {full: short for full, short in titled.items() if short != full}
     if titled:
@@ -221,27 +349,53 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
     for full in people:
         words = full.split(" ")
         by_last[words[-1]].add(full)
-        by_first[words[0]].add(full)
+        if words[0] not in ROYAL_TITLES:
+            by_first[words[0]].add(full)
 
     def resolvable(key: str, label: str) -> bool:
         # A one-word mention that is not a known country or body ("China" never becomes "Li China").
-        return label not in NOISE_LABELS and " " not in key and key not in aliases.names and key not in aliases.types
+        return (label not in NOISE_LABELS and " " not in key and key not in aliases.names
+                and key not in aliases.types and aliases.kind_of(key) is None)
 
+    # Which sex each full name's titled mentions here give it: the sex most of them say wins, and
+    # titled mentions of the other sex are someone else (his wife, her father).
+    sexes: dict[str, Counter] = defaultdict(Counter)
+    for span, key, label in keyed:
+        sex = title_sex(span.text) if label == "PERSON" and resolvable(key, label) else ""
+        if sex and len(by_last.get(key, ())) == 1:
+            sexes[next(iter(by_last[key]))][sex] += 1
+
+    library_sex: Mapping[str, str] = {}
+    titled_names = {key for span, key, label in keyed if label == "PERSON" and title_sex(span.text)}
+    if known is not None and titled_names and hasattr(known, "sexes"):
+        library_sex = known.sexes({full for full in people if full.split(" ")[-1] in titled_names})
     resolved: list[tuple[EntitySpan, str, str]] = []
-    unresolved: dict[str, Counter] = defaultdict(Counter)
     for span, key, label in keyed:
         if resolvable(key, label):
-            candidates = by_last.get(key) or (by_first.get(key) if label == "PERSON" else None)
+            sex = title_sex(span.text) if label == "PERSON" else ""
+            if sex:  # a title reads as a surname: "Mr Charles" is not Charles Kennedy
+                candidates = by_last.get(key)
+            else:
+                candidates = by_last.get(key) or (by_first.get(key) if label == "PERSON" else None)
             if candidates and len(candidates) == 1:
-                key, label = next(iter(candidates)), "PERSON"
-            elif not candidates:
-                unresolved[key][label] += 1
+                full = next(iter(candidates))
+                said = sexes.get(full)
+                # A woman's title joins a full name only when the library knows her as a woman: in the
+                # news a full name next to "Mrs Doe" is as often her husband's.
+                apart = sex and (library_sex.get(full) == _OTHER_SEX[sex]
+                                 or (said and said[sex] < said[_OTHER_SEX[sex]])
+                                 or (sex == "f" and library_sex.get(full) != "f"))
+                if not apart:
+                    key, label = full, "PERSON"
+                elif sex == "f":
+                    key, label = f"mrs {key}", "PERSON"
+            elif sex == "f":
+                key, label = f"mrs {key}", "PERSON"  # kept apart from the men of that name
         resolved.append((span, key, label))
 
     library_labels: Mapping[str, Mapping[str, int]] = {}
     if known is not None:
         library_labels = known.label_counts({k for _, k, lab in resolved if lab not in NOISE_LABELS})
-        resolved = _resolve_from_library(resolved, unresolved, known, library_labels)
 
     votes: dict[str, Counter] = defaultdict(Counter)
     for _, key, label in resolved:
@@ -251,11 +405,93 @@ def canonicalise(spans: Sequence[EntitySpan], aliases: AliasTable | None = None,
         for label, n in library_labels.get(key, {}).items():
             if label not in NOISE_LABELS:
                 counts[label] += n
-    winner = {key: aliases.types.get(key) or _winner(counts) for key, counts in votes.items()}
+    winner = {key: aliases.types.get(key) or aliases.kind_of(key) or _winner(counts) for key, counts in votes.items()}
     return [
         EntitySpan(span.start, span.end, label if label in NOISE_LABELS else winner[key], span.text, key)
         for span, key, label in resolved
     ]
+
+
+def search_hints(spans: Sequence[EntitySpan], known: Knowledge) -> dict[str, str]:
+    """Full names to index a bare surname under as well, so ``person:"Mike Pompeo"`` finds an article
+    that only says "Pompeo": the one person the library knows with that surname. Only a search hint;
+    which entity the mention is listed as is the catalog's decision, made and remade at each commit."""
+    bare = {s.key for s in spans if s.label == "PERSON" and s.key and " " not in s.key}
+    if not bare:
+        return {}
+    found = known.people_by_surname(bare)
+    return {key: next(iter(found[key])) for key in bare if len(found.get(key, ())) == 1}
+
+
+_OTHER_SEX = {"f": "m", "m": "f"}
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z&]{1,9}$")
+
+
+def _with_initials(text: str) -> str:
+    """A person's name with its middle initials kept: "George H. W. Bush" -> "george h w bush"."""
+    words = _strip_frame(text).replace(".", " ").lower().split()
+    while len(words) > 1 and words[0] in HONORIFICS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _middle_initials_apart(keyed):
+    """Two people whose names differ only by middle initial ("John A. Doe" and "John B. Doe", a father
+    and son) keep them in their keys when one article names both; a name written without them then
+    stays its own, as the article does not say which one it is."""
+    variants: dict[str, set[str]] = defaultdict(set)
+    for span, key, label in keyed:
+        if label == "PERSON" and key.count(" ") >= 1:
+            full = _with_initials(span.text)
+            if full != key and full.count(" ") > key.count(" "):
+                variants[key].add(full)
+    clash = {key for key, found in variants.items() if len(found) > 1}
+    if not clash:
+        return keyed
+    return [(span, _with_initials(span.text) if key in clash and _with_initials(span.text) != key else key, label)
+            for span, key, label in keyed]
+
+
+def _defined_acronyms(keyed):
+    """"Islamic State of Iraq and the Levant (ISIL)": the acronym right after a long name, starting with
+    its first letter and written in capitals, is that name everywhere in the article."""
+    defined: dict[str, str] = {}
+    for (first, key, label), (second, acro_key, _) in zip(keyed, keyed[1:]):
+        if not (0 < second.start - first.end <= 2 and " " in key and label not in NOISE_LABELS):
+            continue
+        text = second.text.replace(".", "")
+        if not (_ACRONYM.match(text) and sum(c.isupper() for c in text) >= 2 and acro_key != key):
+            continue
+        initials = "".join(w[0] for w in _LEADING_ARTICLE.sub("", first.text).split() if w[:1].isalpha()).lower()
+        if initials[:1] == text[0].lower() and _subsequence(text.lower(), initials):
+            defined[acro_key] = key
+    if not defined:
+        return keyed
+    return [(span, defined.get(key, key), label) for span, key, label in keyed]
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short if c.isalpha())
+
+
+def _cut_glued_heads(keyed):
+    """A span that is another name of this article with one or two words in front that are not a title
+    ("Warns Jane Doe", "Nevertheless Acme Corp") is cut to that name, text and offsets included."""
+    names = {key for _, key, label in keyed if label not in NOISE_LABELS}
+    out = []
+    for span, key, label in keyed:
+        words = span.text.split(" ")
+        if label not in NOISE_LABELS and len(words) > 2 and words[0].lower().strip(".") not in HONORIFICS:
+            for cut in (1, 2):
+                rest = " ".join(words[cut:])
+                rest_key = normalise(rest, label)
+                if len(words) - cut >= 2 and rest_key in names and rest_key != key:
+                    start = span.start + len(span.text) - len(rest)
+                    span, key = EntitySpan(start, span.end, span.label, rest, span.key), rest_key
+                    break
+        out.append((span, key, label))
+    return out
 
 
 _PAIR = re.compile(r"^([^\s\-\u2013]+(?: [^\s\-\u2013]+)?)[\-\u2013]([^\s\-\u2013]+(?: [^\s\-\u2013]+)?)$")
@@ -289,28 +525,6 @@ def _known_tail(full: str, people: set[str]) -> str:
         if tail in people:
             return tail
     return full
-
-
-def _resolve_from_library(resolved, unresolved, known: Knowledge, library_labels):
-    """Bare surnames with no full name in this article: use the one full name the library knows.
-
-    Only for a mention that reads as a person (here and in earlier articles), and only when exactly
-    one known person has that surname: two Smiths in the library leave a bare "Smith" alone.
-    """
-    persons = []
-    for key, counts in unresolved.items():
-        total = Counter(counts)
-        total.update(library_labels.get(key, {}))
-        if _winner(total) == "PERSON":
-            persons.append(key)
-    if not persons:
-        return resolved
-    found = known.people_by_surname(persons)
-    target = {key: next(iter(found[key])) for key in persons if len(found.get(key, ())) == 1}
-    if not target:
-        return resolved
-    return [(span, target[key], "PERSON") if key in target and label not in NOISE_LABELS else (span, key, label)
-            for span, key, label in resolved]
 
 
 def display_name(key: str, surfaces: Mapping[str, int], aliases: AliasTable | None = None) -> str:

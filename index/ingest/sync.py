@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..article import Article, EntitySpan
 from ..store.catalog import Catalog, FileRecord
-from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise
+from ..entities.canonical import NOISE_LABELS, AliasTable, canonicalise, search_hints
 from ..errors import DiskFull, StrictFailure
 from ..models import Progress
 from ..textclean import decodable
@@ -423,7 +423,8 @@ class Syncer:
                 job, article = queue.popleft()
                 article = _attach_entities(article, raw, self.aliases, self.catalog)
                 known = self.catalog.article_hash(article.id) is not None
-                writer.put(article, self.aliases)
+                hints = search_hints(article.entities + article.title_entities, self.catalog)
+                writer.put(article, self.aliases, hints)
                 touched |= self.catalog.put_article(article, new=not known)
                 self._pending[1 if known else 0] += 1
                 pending += 1
@@ -500,7 +501,7 @@ def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=Non
     spans = []
     for r in raw:
         spans.append(EntitySpan(r.start, r.end, r.label, r.text))
-    canon = canonicalise(spans, aliases, known)
+    canon = canonicalise(spans, aliases, known, f"{article.title}\n\n{article.body}")
     title_spans = tuple(s for s in canon if s.end <= len(article.title))
     body_spans = tuple(
         EntitySpan(s.start - offset, s.end - offset, s.label, s.text, s.key) for s in canon if s.start >= offset

@@ -22,9 +22,11 @@ class BatchWriter(Protocol):
 
     One writer at a time per library (the store's own lock backs up the library's write lock)."""
 
-    def put(self, article: Article, aliases: AliasTable | None = None) -> None:
+    def put(self, article: Article, aliases: AliasTable | None = None,
+            hints: Mapping[str, str] | None = None) -> None:
         """Add the article, replacing any article with its id; ``aliases`` adds the spellings the
-        alias table knows to its entity fields, so ``place:USA`` finds "the U.S."."""
+        alias table knows to its entity fields, so ``place:USA`` finds "the U.S.", and ``hints`` the
+        full name a bare surname stands for (``canonical.search_hints``)."""
 
     def delete(self, article_id: str) -> None: ...
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from ..article import Article
-from ..entities.canonical import AliasTable, alias_list, display_name, _vote
+from ..entities import resolve
+from ..entities.canonical import AliasTable, alias_list, clean_surface, display_name, normalise
 from ..errors import IndexDamaged, LibraryBusy
 from ..models import EntitySummary, ListingRow
 from .sqlite_in import chunked, db_path, select_in
@@ -54,10 +55,13 @@ CREATE TABLE IF NOT EXISTS entity_surfaces (
     key TEXT NOT NULL, surface TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, surface)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entity_articles (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_surfaces_by_surface ON entity_surfaces(surface);
+CREATE TABLE IF NOT EXISTS resolved (key TEXT PRIMARY KEY, target TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resolved_by_target ON resolved(target);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
 # Set once the schema below (and the listing columns) are in place, so opening skips the DDL.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # What the article list shows, added to ``articles`` after the first release: catalogs made before it get
 # the columns on open and their rows filled from the index by ``Library.complete_listing``.
 LISTING_COLUMNS = (("title", "TEXT"), ("source", "TEXT"), ("path", "TEXT"), ("url", "TEXT"), ("words", "INTEGER"),
@@ -238,7 +242,7 @@ class Catalog:
                     [(article.id, k, lab, surf, n) for (k, lab, surf), n in counts.items()],
                 )
                 self._move_totals(counts, +1)
-            full_names = {k for k, lab, _ in counts if lab == "PERSON" and " " in k}
+            full_names = {k for k, lab, _ in counts if lab == "PERSON" and not resolve.is_partial(k)}
             if full_names:
                 self.db.executemany("INSERT OR IGNORE INTO people VALUES (?,?,?)",
                                     [(k.rsplit(" ", 1)[1], k, article.id) for k in full_names])
@@ -315,35 +319,193 @@ class Catalog:
 
     # -- entity statistics -------------------------------------------------------------------------
     def refresh_entity_stats(self, keys: Iterable[str], aliases: AliasTable, noise: frozenset[str]) -> None:
-        """Recompute the aggregate row of each touched key: its voted label, name, aliases and counts.
+        """Resolve partial names library-wide, then recompute the row of each entity touched.
 
-        Read from the running totals ``put_article`` keeps per key (labels, spellings, articles), not from
-        ``mentions``: a row per article that names the key grows with the library, and at 50,000
-        articles re-reading them cost ~6 s of every commit of 500 (the United States is in most).
+        First the partial names these keys bear on (a surname alone, "Mrs Doe", an acronym, a plural)
+        are resolved again from the library's evidence (``entities.resolve``), and the entities that
+        gained or lost one are touched too. Then each touched entity's row is rebuilt from the running
+        totals ``put_article`` keeps per key (labels, spellings, articles), summed over the entity and
+        the partial names resolved to it: a row per article that names it grows with the library, and
+        at 50,000 articles re-reading them cost ~6 s of every commit of 500.
         """
-        keys = list(set(keys))
+        keys = set(keys)
         with self._lock:
             self._ensure_entity_totals()
-            for chunk, marks in chunked(keys):
-                labels: dict[str, Counter] = defaultdict(Counter)
-                surfaces: dict[str, Counter] = defaultdict(Counter)
+            if self.get_meta("resolution") is None:  # a catalog from before library-wide resolution
+                keys |= {k for (k,) in self.db.execute("SELECT key FROM entity_articles")}
+                self.set_meta("resolution", "1")
+            keys |= self._resolve(keys, aliases)
+            targets = self._targets(keys)
+            members: dict[str, set[str]] = defaultdict(set)
+            for key in keys:
+                members[targets.get(key, key)].add(key)
+            for chunk, marks in chunked(list(members)):
+                for key, target in self.db.execute(f"SELECT key, target FROM resolved WHERE target IN ({marks})",
+                                                   chunk):
+                    members[target].add(key)
+            every = {k for group in members.values() for k in group} | set(members)
+            labels: dict[str, Counter] = defaultdict(Counter)
+            surfaces: dict[str, Counter] = defaultdict(Counter)
+            articles: Counter = Counter()
+            for chunk, marks in chunked(list(every)):
                 for key, label, n in self.db.execute(
                         f"SELECT key, label, n FROM entity_labels WHERE key IN ({marks})", chunk):
                     labels[key][label] += n
                 for key, surface, n in self.db.execute(
                         f"SELECT key, surface, n FROM entity_surfaces WHERE key IN ({marks})", chunk):
                     surfaces[key][surface] += n
-                articles = dict(self.db.execute(f"SELECT key, n FROM entity_articles WHERE key IN ({marks})", chunk))
+                for key, n in self.db.execute(f"SELECT key, n FROM entity_articles WHERE key IN ({marks})", chunk):
+                    articles[key] += n
                 self.db.execute(f"DELETE FROM entity_stats WHERE key IN ({marks})", chunk)
-                out = []
-                for key, n_articles in articles.items():
-                    if not surfaces[key] or not labels[key]:
-                        continue
-                    label = _vote(labels[key].elements())
-                    name = display_name(key, surfaces[key], aliases)
-                    out.append((key, name, label, n_articles, sum(surfaces[key].values()),
-                                _json().dumps(alias_list(name, surfaces[key])), int(label in noise)))
-                self.db.executemany("INSERT INTO entity_stats VALUES (?,?,?,?,?,?,?)", out)
+            lone = {t for t in members if " " not in t and labels[t] and _top(labels[t]) == "PERSON"}
+            spellings = {surface for t in lone for surface in surfaces[t]}
+            named_elsewhere = {surface for key, surface in select_in(
+                self.db, "SELECT key, surface FROM entity_surfaces WHERE surface IN ({in})", spellings)
+                if " " in key and key.endswith(" " + normalise(surface, "PERSON"))}
+            out = []
+            for target, group in members.items():
+                if targets.get(target, target) != target:
+                    continue  # resolved to another entity: no row of its own
+                group = group | {target}
+                merged_labels: Counter = Counter()
+                merged_surfaces: Counter = Counter()
+                for key in group:
+                    merged_labels.update(labels[key])
+                    merged_surfaces.update(surfaces[key])
+                n_articles = sum(articles[key] for key in group)
+                if len(group) > 1 and n_articles:  # an article may name two forms of it: count it once
+                    n_articles = self._distinct_articles(group)
+                if not merged_surfaces or not merged_labels or not n_articles:
+                    continue
+                label = resolve.entity_label(target, merged_labels, merged_surfaces, aliases,
+                                             resolved_into=" " in target and len(group) > 1,
+                                             named_elsewhere=bool(named_elsewhere & set(surfaces[target])))
+                # A group met under several forms is shown by the one most written ("Tory", not
+                # "Tory Party"); a person always by the full name.
+                name = display_name(target, merged_surfaces if len(group) == 1 or label == "PERSON"
+                                    else _most_written(merged_surfaces), aliases)
+                out.append((target, name, label, n_articles, sum(merged_surfaces.values()),
+                            _json().dumps(alias_list(name, merged_surfaces)), int(label in noise)))
+            self.db.executemany("INSERT OR REPLACE INTO entity_stats VALUES (?,?,?,?,?,?,?)", out)
+
+    def _resolve(self, keys: set[str], aliases: AliasTable) -> set[str]:
+        """Decide again every partial name and every form of a group these keys bear on; returns the
+        keys whose resolution changed and the entities they left or joined (their rows change)."""
+        labels = self._labels(keys)
+        partials = {k for k in keys if resolve.is_partial(k)}
+        for key in keys:
+            if " " in key and not resolve.is_partial(key) and (not labels.get(key) or _top(labels[key]) == "PERSON"):
+                words = key.split(" ")
+                partials |= {words[-1], words[0], "mrs " + words[-1]}
+        families: list[set[str]] = []
+        for key in keys:
+            gone = not labels.get(key)  # its last article went: the forms it joined are decided again
+            if gone or resolve.may_join_group(labels[key], aliases, key):
+                family = {key} | resolve.forms(key)
+                family |= {f for form in list(family) for f in resolve.forms(form)}  # "whig party" -> "whigs"
+                if " " in key and not gone and resolve.is_group(labels[key], aliases, key):
+                    family |= self._expansions(key)
+                families.append(family)
+        wanted = partials | {k for f in families for k in f}
+        articles = dict(select_in(self.db, "SELECT key, n FROM entity_articles WHERE key IN ({in})", wanted))
+        partials = {k for k in partials if k in articles}
+        labels.update(self._labels(wanted - set(labels)))
+        decided: dict[str, str | None] = {}
+        if partials:
+            surfaces = self._surfaces(partials)
+            spellings = {s for p in partials for s in surfaces.get(p, ())}
+            uses_by_surface: dict[str, dict[str, int]] = defaultdict(dict)
+            for key, surface, n in select_in(self.db, "SELECT key, surface, n FROM entity_surfaces "
+                                             "WHERE surface IN ({in})", spellings):
+                uses_by_surface[surface][key] = n
+            candidates = {k for by_key in uses_by_surface.values() for k in by_key if not resolve.is_partial(k)}
+            cand_sex = {k: resolve.sex_of(v) for k, v in self._surfaces(candidates).items()}
+            surnames = self.people_by_surname({p.split(" ")[-1] for p in partials})
+            for p in partials:
+                uses: Counter = Counter()
+                for surface in surfaces.get(p, ()):
+                    for key, n in uses_by_surface.get(surface, {}).items():
+                        if key != p:
+                            uses[key] += n
+                decided[p] = resolve.choose(p, labels.get(p, {}), surfaces.get(p, {}), uses, cand_sex,
+                                            surnames.get(p.split(" ")[-1], set()))
+        for family in _joined(families, lambda k: k in articles and bool(labels.get(k))
+                              and resolve.may_join_group(labels[k], aliases, k)):
+            present = list(family)
+            if len(present) > 1 and any(resolve.is_group(labels[k], aliases, k) for k in present):
+                target = max(present, key=lambda k: (aliases.kind_of(k) is not None, articles[k], k))
+                for k in present:
+                    if not decided.get(k):  # a person's surname decided above stays decided
+                        decided[k] = None if k == target else target
+            else:
+                for k in present:
+                    decided.setdefault(k, None)
+        if not decided:
+            return set()
+        before = self._targets(decided)
+        after = {k: t for k, t in decided.items() if t}
+        after = {k: after.get(t, t) if after.get(t) != k else t for k, t in after.items()}  # no chains
+        changed = {k for k in decided if before.get(k) != after.get(k)}
+        if not changed:
+            return set()
+        self.db.executemany("DELETE FROM resolved WHERE key=?", [(k,) for k in changed])
+        self.db.executemany("INSERT INTO resolved VALUES (?, ?)", [(k, after[k]) for k in changed if k in after])
+        return changed | {before[k] for k in changed if k in before} | {after[k] for k in changed if k in after}
+
+    def _expansions(self, key: str) -> set[str]:
+        """Longer names this one abbreviates ("lib dems" -> "liberal democrats"), from the keys that
+        start with its first word."""
+        first = key.split(" ", 1)[0].rstrip("s")
+        if len(first) < 2 or len(first) > 5:
+            return set()
+        rows = self.db.execute("SELECT key FROM entity_articles WHERE key >= ? AND key < ? LIMIT 5000",
+                               (first, first + "\uffff"))
+        return {k for (k,) in rows if resolve.abbreviates(key, k)}
+
+    def sexes(self, keys: Iterable[str]) -> dict[str, str]:
+        """"f" or "m" for each person whose titles in the library say so clearly (``Knowledge``)."""
+        with self._lock:
+            found = {k: resolve.sex_of(v) for k, v in self._surfaces(keys).items()}
+        return {k: sex for k, sex in found.items() if sex}
+
+    def _labels(self, keys: Iterable[str]) -> dict[str, Counter]:
+        out: dict[str, Counter] = defaultdict(Counter)
+        for key, label, n in select_in(self.db, "SELECT key, label, n FROM entity_labels WHERE key IN ({in})", keys):
+            out[key][label] += n
+        return out
+
+    def _surfaces(self, keys: Iterable[str]) -> dict[str, Counter]:
+        out: dict[str, Counter] = defaultdict(Counter)
+        for key, surface, n in select_in(self.db, "SELECT key, surface, n FROM entity_surfaces WHERE key IN ({in})",
+                                         keys):
+            out[key][surface] += n
+        return out
+
+    def _distinct_articles(self, keys: set[str]) -> int:
+        marks = ",".join("?" * len(keys))
+        return self.db.execute(f"SELECT count(DISTINCT article_id) FROM mentions WHERE key IN ({marks})",
+                               list(keys)).fetchone()[0]
+
+    def _targets(self, keys: Iterable[str]) -> dict[str, str]:
+        """The entity each key is resolved to, for the keys that are resolved to another."""
+        return dict(select_in(self.db, "SELECT key, target FROM resolved WHERE key IN ({in})", keys))
+
+    def resolved_keys(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """key -> (the entity it is shown as, that entity's label), for the keys the library lists.
+
+        What the reader applies to an article's stored spans, so its pane, its highlighting and its
+        mention walk name the same entities (and types) as ``entities`` and ``entity``. A catalog from
+        before library-wide resolution (read-only, not upgraded yet) simply has nothing resolved.
+        """
+        keys = list(set(keys))
+        with self._lock:
+            try:
+                targets = self._targets(keys)
+            except sqlite3.OperationalError:
+                targets = {}
+            wanted = {targets.get(k, k) for k in keys}
+            labels = dict(select_in(self.db, "SELECT key, label FROM entity_stats WHERE key IN ({in})", wanted))
+        return {k: (targets.get(k, k), labels[targets.get(k, k)]) for k in keys if targets.get(k, k) in labels}
 
     def _ensure_entity_totals(self) -> None:
         """Fill the running totals once, from ``mentions``, in a catalog made before they were kept (the
@@ -413,43 +575,61 @@ class Catalog:
         return _summary(row) if row else None
 
     def find_entity_keys(self, name: str, normalised: Sequence[str]) -> list[str]:
-        """Keys whose key, display name or any surface form matches; best-known first."""
+        """Listed entities that ``name`` names: as their key, their name or any spelling listed under
+        them (a resolved partial name counts as its entity's); the one in most articles first, an
+        exact key or name before a spelling when they tie."""
         with self._lock:
-            rows = self.db.execute(
-                f"""SELECT key FROM entity_stats WHERE key IN ({','.join('?' * len(normalised))})
-                    OR lower(name)=lower(?) ORDER BY articles DESC""",
-                (*normalised, name),
-            ).fetchall()
-            if not rows:
-                rows = self.db.execute(
-                    """SELECT m.key FROM mentions m JOIN entity_stats s ON s.key=m.key
-                       WHERE lower(m.surface)=lower(?) GROUP BY m.key ORDER BY max(s.articles) DESC""",
-                    (name,),
-                ).fetchall()
-        return [r[0] for r in rows]
+            direct = {k for (k,) in self.db.execute(
+                f"SELECT key FROM entity_stats WHERE key IN ({','.join('?' * len(normalised))}) OR lower(name)=lower(?)",
+                (*normalised, name))}
+            spelled = {k for (k,) in self.db.execute(
+                "SELECT DISTINCT key FROM entity_surfaces WHERE lower(surface)=lower(?)", (name,))}
+            raw = set(normalised) | spelled
+            targets = self._listed_targets(raw)
+            found = direct | {targets.get(k, k) for k in raw}
+            rows = dict(select_in(self.db, "SELECT key, articles FROM entity_stats WHERE key IN ({in})", found))
+        return sorted(rows, key=lambda k: (-rows[k], k not in direct, k))
+
+    def _listed_targets(self, keys: Iterable[str]) -> dict[str, str]:
+        try:
+            return self._targets(keys)
+        except sqlite3.OperationalError:  # a read-only catalog from before library-wide resolution
+            return {}
+
+    def _members_sql(self) -> str:
+        """The keys that make up one listed entity: its own and those resolved to it."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name='resolved'").fetchone():
+            return "(SELECT ? UNION SELECT key FROM resolved WHERE target=?)"
+        return "(SELECT ? UNION SELECT ? WHERE 0)"
 
     def articles_with(self, key: str) -> list[tuple[str, str | None]]:
         with self._lock:
             return self.db.execute(
-                """SELECT DISTINCT a.id, a.published FROM mentions m JOIN articles a ON a.id=m.article_id
-                   WHERE m.key=? ORDER BY a.published DESC""", (key,)
+                f"""SELECT DISTINCT a.id, a.published FROM mentions m JOIN articles a ON a.id=m.article_id
+                   WHERE m.key IN {self._members_sql()} ORDER BY a.published DESC""", (key, key)
             ).fetchall()
 
     def cooccurring(self, key: str, limit: int = 15, include_noise: bool = False) -> list[tuple[EntitySummary, int]]:
         """Entities that share the most articles with ``key``, with the number of shared articles.
 
-        Ties (common in a small library) go to the entity mentioned most in those shared articles, so
-        India comes before Australia next to the United States.
+        Both sides count as the library lists them (a bare surname as its person). Ties (common in a
+        small library) go to the entity mentioned most in those shared articles, so India comes before
+        Australia next to the United States.
         """
         noise_clause = "" if include_noise else "AND s.noise=0"
+        members = self._members_sql()
+        resolved = members.startswith("(SELECT ? UNION SELECT key FROM resolved")
+        other = "coalesce(r.target, o.key)" if resolved else "o.key"
+        join = "LEFT JOIN resolved r ON r.key=o.key" if resolved else ""
         with self._lock:
             rows = self.db.execute(
                 f"""SELECT s.key, s.name, s.label, s.articles, s.mentions, s.aliases,
                            count(DISTINCT o.article_id) AS shared, sum(o.count) AS together
-                    FROM mentions o JOIN entity_stats s ON s.key=o.key
-                    WHERE o.article_id IN (SELECT article_id FROM mentions WHERE key=?) AND o.key!=? {noise_clause}
+                    FROM mentions o {join} JOIN entity_stats s ON s.key={other}
+                    WHERE o.article_id IN (SELECT article_id FROM mentions WHERE key IN {members})
+                      AND s.key!=? {noise_clause}
                     GROUP BY s.key ORDER BY shared DESC, together DESC, s.articles DESC, s.name LIMIT ?""",
-                (key, key, limit),
+                (key, key, key, limit),
             ).fetchall()
         return [(_summary(r), r[6]) for r in rows]
 
@@ -504,6 +684,41 @@ _LISTING = "id, title, source, path, url, words, published, sortdate, lead"
 def _file_record(row) -> FileRecord:
     path = row[0]
     return FileRecord(os.fsdecode(path) if isinstance(path, bytes) else path, *row[1:])
+
+
+def _joined(families: list[set[str]], present) -> list[set[str]]:
+    """Families of forms that share a member present in the library, joined into one (union-find)."""
+    parent: dict[str, str] = {}
+
+    def root(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for family in families:
+        members = [k for k in family if present(k)]
+        for k in members[1:]:
+            parent[root(k)] = root(members[0])
+        for k in members[:1]:
+            root(k)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for k in parent:
+        groups[root(k)].add(k)
+    return list(groups.values())
+
+
+def _most_written(surfaces: Counter) -> Counter:
+    """The spellings, "the"/possessive variants pooled, keeping only the most written one's."""
+    pooled: Counter = Counter()
+    for surface, n in surfaces.items():
+        pooled[clean_surface(surface) or surface] += n
+    best = max(pooled, key=lambda s: (pooled[s], s))
+    return Counter({best: pooled[best]})
+
+
+def _top(labels: Counter) -> str:
+    return max(labels, key=lambda lab: labels[lab])
 
 
 def _json():

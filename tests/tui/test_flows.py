@@ -168,10 +168,34 @@ async def test_choose_entity_filters_and_escape_clears(reader_library):
         await pilot.press("left_square_bracket")
         assert view.mention_index == first
         spans = view._mentions()
-        assert all(screen.article.body[s:e].endswith("Esper") for s, e in spans)
+        texts = {0: screen.article.title, 1: screen.article.body}
+        assert all(texts[where][s:e].endswith("Esper") for where, s, e in spans)
         await pilot.press("escape")
         await settle(pilot)
         assert bar.value == "" and not articles.searching and view.focus_key is None
+
+
+async def test_the_panes_count_is_the_number_of_mentions_the_walk_visits(reader_library):
+    """For every entity of an open article: the pane's N× equals the mentions ] visits before it comes
+    back to the first one (title mentions included)."""
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen, articles, view, pane, bar = parts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        counts = {e.key: e.count for e in pane._article if e.label in ("PERSON", "ORG", "GPE")}
+        assert counts
+        for key, count in list(counts.items())[:6]:
+            view.restyle(focus_key=key)
+            await pilot.press("right_square_bracket")
+            first, seen = view.mention_index, 1
+            await pilot.press("right_square_bracket")
+            while view.mention_index != first:
+                seen += 1
+                await pilot.press("right_square_bracket")
+            assert seen == count == len(view._mentions()), key
+        view.restyle(focus_key=None)
 
 
 async def test_library_mode_entity_detail(reader_library):

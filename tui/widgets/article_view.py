@@ -17,6 +17,8 @@ from ..keys import bindings, key_map
 from ..look import look_of
 from ..render import LEGEND_ORDER, legend, safe, styled
 
+_TITLE, _BODY = 0, 1  # where a walked mention is
+
 # A pathological "article" (one huge file) is split into chunks so no single widget holds megabytes.
 _MAX_CHUNK = 20_000
 
@@ -120,8 +122,13 @@ class ArticleView(VerticalScroll, can_focus=True):
     def _paint(self) -> None:
         assert self.article is not None
         current = self.hits[self.hit_index] if self.hit_index is not None else None
-        mention = self._mentions()[self.mention_index] if self.mention_index is not None else None
+        walked = self._mentions()[self.mention_index] if self.mention_index is not None else None
+        in_title = walked is not None and walked[0] == _TITLE
+        mention = walked[1:] if walked is not None and not in_title else None
         look = look_of(self)  # once per paint, not per span
+        self.query_one("#article-title", Static).update(styled(
+            self.article.title, self.article.title_entities, [walked[1:]] if in_title else [], labels=self.labels,
+            focus_key=self.focus_key, current_hit=walked[1:] if in_title else None, look=look))
         for para in self.query(Paragraph):
             end = para.start + len(para.text)
             spans = [s for s in self.article.entities if s.end > para.start and s.start < end]
@@ -132,15 +139,19 @@ class ArticleView(VerticalScroll, can_focus=True):
                                base=para.start, current_hit=current or mention, look=look))
 
     # -- navigation --------------------------------------------------------------------------------
-    def _mentions(self) -> list[tuple[int, int]]:
+    def _mentions(self) -> list[tuple[int, int, int]]:
+        """(where, start, end) of each mention ``]``/``[`` walk: the title's first (where 0), then the
+        body's, so the walk covers every mention the entity pane counts."""
         if self.article is None:
             return []
-        spans = self.article.entities
-        if self.focus_key:
-            chosen = [s for s in spans if s.key == self.focus_key]
-        else:
-            chosen = [s for s in spans if self.labels is None or s.label in self.labels]
-        return sorted((s.start, s.end) for s in chosen)
+        out = []
+        for where, spans in ((_TITLE, self.article.title_entities), (_BODY, self.article.entities)):
+            if self.focus_key:
+                chosen = [s for s in spans if s.key == self.focus_key]
+            else:
+                chosen = [s for s in spans if self.labels is None or s.label in self.labels]
+            out += sorted((where, s.start, s.end) for s in chosen)
+        return out
 
     def step_hit(self, step: int) -> bool:
         """Move to the next (1) or previous (-1) hit, wrapping; False when there is none."""
@@ -160,7 +171,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         start = step - (step > 0) if self.mention_index is None else self.mention_index + step
         self.mention_index = start % len(mentions)
         self._paint()
-        self._scroll_to_offset(mentions[self.mention_index][0])
+        where, offset, _ = mentions[self.mention_index]
+        if where == _TITLE:
+            self.scroll_home(animate=False)
+        else:
+            self._scroll_to_offset(offset)
         return True
 
     def _scroll_to_offset(self, offset: int) -> None:

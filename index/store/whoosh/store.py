@@ -60,7 +60,8 @@ def decode_spans(data: str | None, body: str, title: str) -> tuple[list[EntitySp
     return spans(obj.get("b", []), body), spans(obj.get("t", []), title)
 
 
-def document_for(article: Article, aliases: AliasTable | None = None) -> dict:
+def document_for(article: Article, aliases: AliasTable | None = None,
+                 hints: Mapping[str, str] | None = None) -> dict:
     """The Whoosh document for an article. Entity fields get the canonical key, each spelling seen and,
     with ``aliases``, the spellings the alias table knows, so ``place:USA`` finds an article that only
     says "the U.S.". The field follows the span's voted label (library-wide where the library knew it)."""
@@ -69,6 +70,8 @@ def document_for(article: Article, aliases: AliasTable | None = None) -> dict:
         if span.label in NOISE_LABELS or not span.key:
             continue
         values = {span.key, span.text}
+        if hints and span.key in hints:  # the full name a bare surname stands for (search_hints)
+            values.add(hints[span.key])
         if aliases is not None:
             values |= set(aliases.spellings(span.key))
         fields["entity"] |= values
@@ -190,8 +193,9 @@ class WhooshBatch:
     def __init__(self, writer) -> None:
         self._writer = writer
 
-    def put(self, article: Article, aliases: AliasTable | None = None) -> None:
-        self._writer.update_document(**document_for(article, aliases))
+    def put(self, article: Article, aliases: AliasTable | None = None,
+            hints: Mapping[str, str] | None = None) -> None:
+        self._writer.update_document(**document_for(article, aliases, hints))
 
     def delete(self, article_id: str) -> None:
         self._writer.delete_by_term("id", article_id)
