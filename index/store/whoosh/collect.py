@@ -495,3 +495,61 @@ def _in_sequence(values, slop: int) -> bool:
         if not ends:
             return False
     return True
+
+
+# Fields that narrow a search rather than describe what it is about: kept when a search is relaxed.
+FILTER_FIELDS = frozenset({"published", "sortdate", "source", "id", "url", "path"})
+
+
+def top_relaxed(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected | None:
+    """For an ``And`` that matched nothing: the documents that match the most of its parts, best
+    first (more parts matched, then the parts' summed score, or the date when ``sortedby``). Filters
+    (a date range, a source, a NOT) stay required; a document must match at least half of the other
+    parts. None when the query is not such an ``And`` of two parts or more.
+
+    Each part is evaluated over its whole posting lists, as ``top`` does; the documents of the parts
+    are counted instead of intersected."""
+    if type(q) is not wq.And:
+        return None
+    required = [sub for sub in q.subqueries if _is_filter(sub)]
+    optional = [sub for sub in q.subqueries if not _is_filter(sub)]
+    if len(optional) < 2:
+        return None
+    need = max(1, (len(optional) + 1) // 2)
+    limit = max(1, limit)
+    total = 0
+    best: list[tuple] = []
+    expansions: dict[tuple[int, int], list[bytes]] = {}
+    for number, (sub, offset) in enumerate(searcher.leaf_searchers()):
+        segment = _Segment(searcher, sub, scored=True, expansions=expansions, number=number)
+        allowed = segment.run(wq.And(required)) if required else None
+        if allowed is not None and not allowed:
+            continue
+        counts: dict[int, int] = {}
+        sums: dict[int, float] = {}
+        for part in optional:
+            for d, score in segment.run(part).items():
+                if allowed is None or d in allowed:
+                    counts[d] = counts.get(d, 0) + 1
+                    sums[d] = sums.get(d, 0.0) + score
+        eligible = [d for d, count in counts.items() if count >= need]
+        total += len(eligible)
+        if not eligible:
+            continue
+        if sortedby is None:
+            rows = ((counts[d], sums[d] + (allowed[d] if allowed else 0.0), -(offset + d)) for d in eligible)
+        else:
+            keys = postings.sort_keys(sub.reader(), sortedby)
+            rows = ((counts[d], keys[d], offset + d) for d in eligible)
+        best.extend(heapq.nlargest(limit, rows))
+    best.sort(reverse=True)
+    if sortedby is None:
+        return Collected(total, [(-doc, score) for _, score, doc in best[:limit]], expansions)
+    return Collected(total, [(doc, None) for _, _, doc in best[:limit]], expansions)
+
+
+def _is_filter(q) -> bool:
+    if isinstance(q, wq.Not):
+        return True
+    leaves = list(q.leaves()) if not q.is_leaf() else [q]
+    return bool(leaves) and all(leaf.field() in FILTER_FIELDS for leaf in leaves)
