@@ -73,3 +73,6 @@ def test_the_suggestion_is_the_whole_query_and_finds_the_article(lib):
     assert result.to_json()["corrected"] == "Jimi Hendrix guitar auction"
     # Known words, field values that are not names, operators and patterns are left alone.
     assert lib.search('Hendirx AND date:2021 OR guit*').corrected == "Hendrix AND date:2021 OR guit*"
+    # Punctuation that is not syntax does not hide a word (tidy.py reads these as words too).
+    assert lib.search("Jimi Hendirx: guitar?").corrected == "Jimi Hendrix: guitar?"
+    assert lib.search("Re:Hendirx guitar").corrected == "Re:Hendrix guitar"

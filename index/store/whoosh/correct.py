@@ -26,9 +26,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from . import postings
-from .query import FIELD_ALIASES as QUERY_ALIASES
+from .query import ALL_FIELD_NAMES, FIELD_ALIASES as QUERY_ALIASES
 
-WORD = re.compile(r'(?<![\w?*~])([^\W\d_]{3,})(?![\w:*~]|\?\w)')
+# A word of three letters or more; not a field's name (``person:``), nor part of a pattern (``wom?n``,
+# ``secur*``, ``espr~``). A colon before a space is a headline's ("Syria: ...").
+WORD = re.compile(r'(?<![\w?*~])([^\W\d_]{3,})(?![\w*~]|:(?!\s|$)|\?\w)')
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 NAME_FIELDS = ("person", "org", "place", "entity")
 FIELD_ALIASES = {alias: name for name, aliases in QUERY_ALIASES.items() for alias in aliases}
@@ -83,7 +85,7 @@ def _spots(reader, query: str, default: str) -> list[_Spot]:
         if word in OPERATORS:
             continue
         name = _field_of(query, m.start())
-        if name is None:
+        if name is None or name.lower() not in ALL_FIELD_NAMES:  # "Re:Esper" is words (tidy.py)
             target = default
         else:
             target = FIELD_ALIASES.get(name.lower(), name.lower())
