@@ -54,15 +54,29 @@ def tidy(text: str, fields: set[str]) -> Tidied:
     # phrase waits behind a placeholder that still looks like a quoted value to the rules below.
     phrases = _QUOTED.findall(text)
     plain = _QUOTED.sub(_PHRASE, text.replace("\x00", " "))
-    plain = _fields(plain, fields)
-    plain, bracket_note = _ranges(plain, fields)
-    plain = _wildcards(plain)
+    # Each step only when its characters are there: most of what is typed or pasted has none.
+    bracket_note = paren_note = None
+    if ":" in plain:
+        plain = _fields(plain, fields)
+    if _BRACKETS.search(plain):
+        plain, bracket_note = _ranges(plain, fields)
+    if _PATTERN_CHARS.search(plain):
+        plain = _PATTERN_TOKEN.sub(_wildcard_token, plain)
     pieces = plain.split(_PHRASE)
     text = "".join(piece + (phrases[i] if i < len(phrases) else "") for i, piece in enumerate(pieces))
-    text, paren_note = _parentheses(text)
-    text = _operators(text)
+    if "(" in text or ")" in text:
+        text, paren_note = _parentheses(text)
+    if _OPERATOR.search(text):
+        text = _operators(text)
     notes.extend(n for n in (bracket_note, paren_note) if n)
-    return Tidied(re.sub(r"\s+", " ", text).strip(), tuple(notes))
+    return Tidied(_SPACES.sub(" ", text).strip(), tuple(notes))
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+_PATTERN_CHARS = re.compile(r"[?*~^]")
+_PATTERN_TOKEN = re.compile(r"\S*[?*~^]\S*")
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+_SPACES = re.compile(r"\s+")
 
 
 _NAME_COLON = re.compile(r"(?<![\w:])(\w+):")
@@ -115,23 +129,28 @@ def _unpaired(text: str, i: int) -> bool:
     return text[:i].count(opener) < text[:i + 1].count(closer)
 
 
-def _wildcards(text: str) -> str:
+_FIELD_EVERY = re.compile(r"\w+:\*")
+_PATTERN_INSIDE = re.compile(r"\w[?*]+\w")
+_LEADING_WILDCARD = re.compile(r"(?<!\w)[?*]+")
+_LONE_QUESTION = re.compile(r"\?+(?![\w?*])")
+_LONE_TILDE = re.compile(r"(?<![\w\"')\]}])~")
+_LONE_CARET = re.compile(r"\^(?!\d)|(?<![\w\"')\]}])\^")
+
+
+def _wildcard_token(m: re.Match) -> str:
     """``?``, ``*``, ``~`` and ``^`` stay only where they make a pattern, a fuzzy word or a boost."""
-    def word(m: re.Match) -> str:
-        token = m.group(0)
-        if token == "*" or re.fullmatch(r"\w+:\*", token):
-            return token
-        # Trailing question marks: punctuation, unless the word is already a pattern.
-        core = token.rstrip("?")
-        if core != token and not re.search(r"\w[?*]+\w", core):
-            token = core + " "
-        # A wildcard must have a letter or digit before it, and a ``?`` one after it too.
-        token = re.sub(r"(?<!\w)[?*]+", " ", token)
-        token = re.sub(r"\?+(?![\w?*])", " ", token)
-        token = re.sub(r"(?<![\w\"')\]}])~", " ", token)
-        token = re.sub(r"\^(?!\d)|(?<![\w\"')\]}])\^", " ", token)
+    token = m.group(0)
+    if token == "*" or _FIELD_EVERY.fullmatch(token):
         return token
-    return re.sub(r"\S+", word, text)
+    # Trailing question marks: punctuation, unless the word is already a pattern.
+    core = token.rstrip("?")
+    if core != token and not _PATTERN_INSIDE.search(core):
+        token = core + " "
+    # A wildcard must have a letter or digit before it, and a ``?`` one after it too.
+    token = _LEADING_WILDCARD.sub(" ", token)
+    token = _LONE_QUESTION.sub(" ", token)
+    token = _LONE_TILDE.sub(" ", token)
+    return _LONE_CARET.sub(" ", token)
 
 
 def _parentheses(text: str) -> tuple[str, str | None]:

@@ -40,12 +40,12 @@ COMMON = 0.3  # a word in more than this share of articles says nothing about wh
 
 def suggest(reader, query: str, field: str = "exact") -> str | None:
     """A corrected query string, or None when every word is known or nothing better exists."""
-    spots = _spots(reader, query, field)
+    docs = _Docs(reader)
+    spots = _spots(docs, query, field)
     unknown = [s for s in spots if not s.known]
     for spot in unknown:
-        spot.candidates = _candidates(reader, spot.field, spot.lower)
+        spot.candidates = _candidates(docs, spot.field, spot.lower)
     unknown = [s for s in unknown if s.candidates]
-    docs = _Docs(reader)
     if unknown:
         _choose(docs, spots, unknown)
     changed = unknown + _real_words(docs, spots, unknown)
@@ -78,7 +78,7 @@ class _Spot:
         return self.word.lower()
 
 
-def _spots(reader, query: str, default: str) -> list[_Spot]:
+def _spots(docs: _Docs, query: str, default: str) -> list[_Spot]:
     spots = []
     for m in WORD.finditer(query):
         word = m.group(1)
@@ -94,7 +94,7 @@ def _spots(reader, query: str, default: str) -> list[_Spot]:
             elif target not in NAME_FIELDS:
                 continue  # dates, sources, ids: not words to correct
         spot = _Spot(m.start(), m.end(), word, target)
-        spot.known = reader.doc_frequency(target, spot.lower) > 0
+        spot.known = docs.frequency(target, spot.lower) > 0
         spots.append(spot)
     return spots
 
@@ -138,13 +138,14 @@ def _segment_words(leaf, fieldname: str, letter: str) -> list[str]:
     return words
 
 
-def _candidates(reader, fieldname: str, word: str, most: int = 2) -> list[tuple[int, int, str]]:
+def _candidates(docs: _Docs, fieldname: str, word: str, most: int = 2) -> list[tuple[int, int, str]]:
     """The library's words nearest to ``word`` (one edit, or up to ``most`` for words of five letters
     or more), as (distance, -frequency, word), the ``CANDIDATES`` most frequent.
 
     They keep the word's first letter, as people seldom mistype it; a swap of the first two
     letters is one edit too and is looked up directly."""
     most = 1 if len(word) <= 4 else most
+    reader = docs.reader
     found: dict[str, int] = {}
     if fieldname not in reader.schema:
         return []
@@ -154,12 +155,12 @@ def _candidates(reader, fieldname: str, word: str, most: int = 2) -> list[tuple[
             if other != word and distance <= found.get(other, most):
                 found[other] = distance
     swapped = word[1] + word[0] + word[2:]
-    if swapped != word and reader.doc_frequency(fieldname, swapped) > 0:
+    if swapped != word and docs.frequency(fieldname, swapped) > 0:
         found[swapped] = 1
     if not found:
         return []
     nearest = min(found.values())
-    near = [(d, -reader.doc_frequency(fieldname, w), w) for w, d in found.items() if d == nearest]
+    near = [(d, -docs.frequency(fieldname, w), w) for w, d in found.items() if d == nearest]
     near.sort()
     return near[:CANDIDATES]
 
@@ -167,13 +168,22 @@ def _candidates(reader, fieldname: str, word: str, most: int = 2) -> list[tuple[
 # -- context -------------------------------------------------------------------------------------
 
 class _Docs:
-    """Documents (global numbers) holding a word, read from posting lists, once per suggestion."""
+    """Documents (global numbers) holding a word, read from posting lists, and words' document
+    frequencies, each asked of the index once per suggestion."""
 
     def __init__(self, reader) -> None:
         self.reader = reader
         self.segments = list(reader.leaf_readers()) or [(reader, 0)]
         self.cache: dict[tuple[str, str], frozenset[int]] = {}
+        self.frequencies: dict[tuple[str, str], int] = {}
         self.total = max(1, reader.doc_count())
+
+    def frequency(self, fieldname: str, word: str) -> int:
+        key = (fieldname, word)
+        found = self.frequencies.get(key)
+        if found is None:
+            found = self.frequencies[key] = self.reader.doc_frequency(fieldname, word)
+        return found
 
     def __call__(self, fieldname: str, word: str) -> frozenset[int]:
         key = (fieldname, word)
@@ -195,7 +205,7 @@ class _Docs:
                 yield offset + d
 
     def common(self, fieldname: str, word: str) -> bool:
-        return self.reader.doc_frequency(fieldname, word) > COMMON * self.total
+        return self.frequency(fieldname, word) > COMMON * self.total
 
 
 def _choose(docs: _Docs, spots: list[_Spot], unknown: list[_Spot]) -> None:
@@ -236,7 +246,7 @@ def _real_words(docs: _Docs, spots: list[_Spot], unknown: list[_Spot]) -> list[_
         if spot in unknown or len(spot.word) < 4:
             continue
         others = [sets[id(o)] for o in telling if o is not spot]
-        for distance, frequency, word in _candidates(docs.reader, spot.field, spot.lower, most=1):
+        for distance, frequency, word in _candidates(docs, spot.field, spot.lower, most=1):
             fit = _fit(docs(spot.field, word), others)
             if -fit[0] == len(others) and (best is None or (fit, frequency) < best[0]):
                 best = ((fit, frequency), spot, word)
