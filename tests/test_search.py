@@ -101,6 +101,18 @@ def test_nothing_with_every_word_shows_the_articles_with_most_of_them(lib):
     assert lib.search("harbour Utrecht", sort="date").relaxed
 
 
+def test_relaxed_results_are_ordered_by_words_matched_then_score(lib):
+    words = ["kernel", "memory", "users", "Rotterdam", "union", "shipping", "Mayor", "Berlin"]
+    result = lib.search(" ".join(words), limit=10)
+    assert result.relaxed
+    matched = {h.id: sum(h.id in {x.id for x in lib.search(w, limit=10).hits} for w in words) for h in result.hits}
+    keys = [(matched[h.id], h.score) for h in result.hits]
+    assert keys == sorted(keys, reverse=True) and all(m >= len(words) // 2 for m, _ in keys)
+    assert result.total == len(result.hits) == 2  # the running club article has none of the words
+    assert [m for m, _ in keys] == [4, 4]  # half the words each: at least half is enough
+    assert lib.search(" ".join(words), limit=1, offset=1).hits[0].id == result.hits[1].id
+
+
 def test_did_you_mean_prefers_the_closest_frequent_word(lib):
     result = lib.search("Roterdam")
     assert result.total == 0
