@@ -82,12 +82,18 @@ def rank_of(result, article_id: str) -> int | None:
     return None
 
 
-def evaluate(library, items: list[tuple[str, str]], repeats: int) -> dict:
-    """MRR@10 over (query, article id) pairs, accepting one suggestion; latencies of the same queries."""
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def evaluate(library, items: list[tuple[str, str, str]], repeats: int) -> dict:
+    """MRR@10 over (query, article id, headline) triples, accepting one suggestion; how often the
+    suggestion gives back the headline's own words; latencies of the same queries."""
     rr, found_first, failures, errors, corrected_used, relaxed = [], 0, [], [], 0, 0
+    mistyped, restored, wrong = 0, 0, []
     search_ms: list[float] = []
     correct_ms: list[float] = []
-    for query, article_id in items:
+    for query, article_id, headline in items:
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
@@ -99,6 +105,12 @@ def evaluate(library, items: list[tuple[str, str]], repeats: int) -> dict:
         if getattr(result, "relaxed", False):
             relaxed += 1
         rank = rank_of(result, article_id)
+        if _words(query) != _words(headline):
+            mistyped += 1
+            if result.corrected and _words(result.corrected) == _words(headline):
+                restored += 1
+            elif len(wrong) < 8:
+                wrong.append((query, result.corrected))
         if result.corrected and result.corrected != query:
             t = time.perf_counter()
             fixed = library.search(result.corrected, limit=10)
@@ -113,6 +125,7 @@ def evaluate(library, items: list[tuple[str, str]], repeats: int) -> dict:
     return {"queries": len(items), "mrr10": round(statistics.fmean(rr), 3) if rr else None,
             "first": found_first, "not_in_top10": len(failures), "errors": len(errors),
             "suggestion_helped": corrected_used, "relaxed": relaxed,
+            "mistyped": mistyped, "suggestion_restored": restored, "examples_not_restored": wrong,
             "search_ms_p50": round(statistics.median(search_ms), 1) if search_ms else None,
             "search_ms_p95": round(sorted(search_ms)[int(0.95 * (len(search_ms) - 1))], 1) if search_ms else None,
             "suggested_search_ms_p50": round(statistics.median(correct_ms), 1) if correct_ms else None,
@@ -133,9 +146,9 @@ def measure(home: Path, *, queries: int = 100, typos: int = 2, seed: int = 7, re
         pool = [p for p in pool if counts[p[0].lower()] == 1]
         chosen = rng.sample(pool, min(queries, len(pool)))
         out = {"library": str(home), "articles": listing.total, "seed": seed, "typos": typos,
-               "exact": evaluate(library, chosen, repeats)}
+               "exact": evaluate(library, [(title, aid, title) for title, aid in chosen], repeats)}
         for kind in ("swap", "mixed"):
-            variants = [(with_typos(title, typos, kind, rng), aid) for title, aid in chosen]
+            variants = [(with_typos(title, typos, kind, rng), aid, title) for title, aid in chosen]
             out[kind] = evaluate(library, variants, repeats)
     return out
 
@@ -143,17 +156,21 @@ def measure(home: Path, *, queries: int = 100, typos: int = 2, seed: int = 7, re
 def print_table(out: dict) -> None:
     print(f"Known-item search on {out['articles']:,} articles ({out['exact']['queries']} headlines, "
           f"{out['typos']} typos each, seed {out['seed']})")
-    print(f"{'queries':<10}{'MRR@10':>8}{'first':>7}{'missed':>8}{'errors':>8}{'fixed by':>10}"
-          f"{'p50 ms':>8}{'p95 ms':>8}{'sugg. ms':>10}")
+    print(f"{'queries':<10}{'MRR@10':>8}{'first':>7}{'missed':>8}{'errors':>8}{'relaxed':>9}{'fixed by':>10}"
+          f"{'restored':>10}{'p50 ms':>8}{'p95 ms':>8}{'sugg. ms':>10}")
     for name in ("exact", "swap", "mixed"):
         r = out[name]
-        print(f"{name:<10}{r['mrr10']:>8}{r['first']:>7}{r['not_in_top10']:>8}{r['errors']:>8}"
-              f"{r['suggestion_helped']:>10}{r['search_ms_p50']:>8}{r['search_ms_p95']:>8}"
+        restored = f"{r['suggestion_restored']}/{r['mistyped']}" if r["mistyped"] else "-"
+        print(f"{name:<10}{r['mrr10']:>8}{r['first']:>7}{r['not_in_top10']:>8}{r['errors']:>8}{r['relaxed']:>9}"
+              f"{r['suggestion_helped']:>10}{restored:>10}{r['search_ms_p50']:>8}{r['search_ms_p95']:>8}"
               f"{str(r['suggested_search_ms_p50']):>10}")
     for name in ("exact", "swap", "mixed"):
         for query, corrected, error in out[name]["examples_not_found"][:4]:
             note = f"error: {error}" if error else f"suggested: {corrected!r}" if corrected else "no suggestion"
             print(f"  {name} missed: {query!r} ({note})")
+    for name in ("swap", "mixed"):
+        for query, corrected in out[name]["examples_not_restored"][:4]:
+            print(f"  {name} suggestion not the headline: {query!r} -> {corrected!r}")
 
 
 def main() -> int:

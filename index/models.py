@@ -77,10 +77,14 @@ class SearchResult(NamedTuple):
     error: str | None = None
     sort: str = "relevance"
     offset: int = 0
+    relaxed: bool = False  # no article had every word: these have most of them
+    notes: tuple[str, ...] = ()  # parts of the query that were ignored ("ignored an unpaired \"")
+
+    RELAXED_LINE = "no article has all words; showing articles with most of them"
 
     def to_json(self) -> dict:
-        out = {"query": self.query, "total": self.total, "corrected": self.corrected,
-               "results": [h.to_json() for h in self.hits]}
+        out = {"query": self.query, "total": self.total, "corrected": self.corrected, "relaxed": self.relaxed,
+               "notes": list(self.notes), "results": [h.to_json() for h in self.hits]}
         if self.error:
             out["error"] = self.error
         return out

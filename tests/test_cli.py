@@ -82,7 +82,8 @@ def test_show_related_entities_and_stats(seeds_home):
 
 
 def test_exit_codes(seeds_home, tmp_path):
-    assert run("search", "(unclosed", home=seeds_home, check_rc=1).stderr.startswith("newsreader: Unbalanced")
+    assert run("search", "date:2020-13", home=seeds_home, check_rc=1).stderr.startswith("newsreader: Not a date")
+    assert run("search", "(unclosed", home=seeds_home).returncode == 0  # pasted text: a note, not an error
     bad = run("show", "no-such-id", home=seeds_home, check_rc=1)
     assert bad.stderr.count("\n") == 1 and "no-such-id" in bad.stderr
     assert run("search", "--no-such-flag", "x", home=seeds_home, check_rc=2).returncode == 2

@@ -176,14 +176,19 @@ def cmd_search(args) -> int:
         if result.error:
             say(result.error)  # one line, never wrapped by Rich
             return 1
-        console.print(hits_table(result.hits, title=f"{result.total} result{'s' if result.total != 1 else ''}"
-                                                     f" for {query!r}"))
+        from rich.text import Text
+
+        from .render import safe
+
+        # The title quotes the query: pasted text is words, never Rich markup ("[Live] ...").
+        title = Text(safe(f"{result.total} result{'s' if result.total != 1 else ''} for {query!r}"))
+        console.print(hits_table(result.hits, title=title))
         if not result.total and library.listed_articles() == 0:
             print("newsreader: this library is empty; `newsreader index FOLDER` adds articles "
                   "(`newsreader` alone opens the reader with the sample articles).", file=sys.stderr)
+        for line in ((result.RELAXED_LINE,) if result.relaxed else ()) + tuple(result.notes):
+            console.print(Text(line[:1].upper() + line[1:] + ".", style="dim"))
         if result.corrected:
-            from rich.text import Text
-
             console.print(Text.assemble("Did you mean: ", (result.corrected, "bold"), "?"))
         return 0
 

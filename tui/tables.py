@@ -14,7 +14,7 @@ def _date(dt) -> str:
     return dt.strftime("%Y-%m-%d") if dt else ""
 
 
-def hits_table(hits, *, title: str = "", snippets: bool = True) -> Table:
+def hits_table(hits, *, title: str | Text = "", snippets: bool = True) -> Table:
     table = Table(title=title, title_justify="left", expand=False, show_lines=snippets)
     table.add_column("id", style="dim", no_wrap=True)
     table.add_column("date", no_wrap=True)

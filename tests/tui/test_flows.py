@@ -242,16 +242,33 @@ async def test_entity_timeline_sparkline(hostile_library):
         assert list(spark.data) == [1, 0, 0, 1, 1]  # 1, 4 and 5 March 2024, gaps filled
 
 
-async def test_malformed_query_shows_error(reader_library):
+async def test_malformed_query_shows_error_whole_at_120_columns(reader_library):
+    app = reader(reader_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen, articles, view, pane, bar = parts(app)
+        await search(pilot, "date:2020-13 Pompeo")
+        status = bar.query_one("#search-status")
+        text = str(status.render())
+        assert '"2020-13"' in text and bar.has_class("-error")
+        assert status.content_region.width >= len(text) and not text.endswith("…")  # nothing cut off
+        assert len(articles.hits) == 2  # the list stays as it was
+
+
+async def test_pasted_text_searches_and_the_bar_says_what_it_left_out(reader_library):
     app = reader(reader_library)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen, articles, view, pane, bar = parts(app)
-        await search(pilot, 'person:"Mark')
-        status = str(bar.query_one("#search-status").render())
-        assert "quote" in status.lower()
-        assert bar.has_class("-error")
-        assert len(articles.hits) == 2  # the list stays as it was
+        await search(pilot, 'person:"Esper')
+        assert not bar.has_class("-error") and articles.total == 2
+        assert 'unpaired "' in str(bar.border_subtitle)
+        await pilot.press("escape", "escape")  # leave the bar, clear the search
+        await search(pilot, "Why did Pompeo and Esper meet Zanzibarians?")
+        assert articles.total == 2 and "no article has all words" in str(bar.border_subtitle)
+        await pilot.press("escape", "escape")
+        await search(pilot, "Pompeo Esper")
+        assert articles.total == 2 and not bar.border_subtitle
 
 
 async def test_did_you_mean_accepted_with_one_key(reader_library):

@@ -235,7 +235,8 @@ class MainScreen(Screen):
             return  # a page that no longer follows on from what is listed
         bar = self.query_one(SearchBar)
         bar.show_status(total=None if result.error else result.total, error=result.error,
-                        corrected=result.corrected, accept_key=self._key("main.accept_correction"))
+                        corrected=result.corrected, accept_key=self._key("main.accept_correction"),
+                        relaxed=result.RELAXED_LINE if result.relaxed else None, notes=result.notes)
         self.refresh_bindings()
         if result.error:
             return

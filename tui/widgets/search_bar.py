@@ -75,8 +75,13 @@ class SearchBar(Horizontal):
         self.post_message(self.Changed(event.value, submitted=True))
 
     def show_status(self, *, total: int | None, error: str | None = None, corrected: str | None = None,
-                    busy: bool = False, accept_key: str = "") -> None:
+                    busy: bool = False, accept_key: str = "", relaxed: str | None = None,
+                    notes: tuple[str, ...] = ()) -> None:
+        """``relaxed`` (the line saying no article has every word) and ``notes`` (what was left out
+        of the query) go on the bar's bottom edge, which has the room the status line lacks."""
         self.correction = corrected
+        below = "; ".join(((relaxed,) if relaxed and not error else ()) + tuple(notes))
+        self.border_subtitle = Text(below) if below else None
         status = self.query_one("#search-status", Static)
         out = Text(no_wrap=True, overflow="ellipsis")
         if error:

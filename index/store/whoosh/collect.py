@@ -31,6 +31,7 @@ Whoosh's own searcher for every match instead, which is slower and ranks as Whoo
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -117,6 +118,9 @@ class _Segment:
         self.scored = scored
         self.weighting = top_searcher.weighting
         self.expansions = {} if expansions is None else expansions
+        # When set, a scored term leaves out documents not in it: a part of the tree then gives the
+        # right scores for these documents, and may hold others (every caller filters by it after).
+        self.only: set[int] | None = None
         self.number = number
 
     def empty(self):
@@ -185,13 +189,18 @@ class _Segment:
             found = postings.read(self.reader, q.fieldname, btext)
             if not self.scored:
                 return set(found.ids)
-            scores = self._scores(q.fieldname, btext, found)
+            ids, where = found.ids, None
+            if self.only is not None:  # scores wanted for these documents only (top_relaxed)
+                only = self.only
+                where = [i for i, d in enumerate(ids) if d in only]
+                ids = [ids[i] for i in where]
+            scores = self._scores(q.fieldname, btext, found, where)
         except postings.Unsupported:
             return self.whoosh(q)
         if q.boost != 1.0:  # WrappingMatcher.score
             boost = q.boost
             scores = [s * boost for s in scores]
-        return dict(zip(found.ids, scores))
+        return dict(zip(ids, scores))
 
     def _scores(self, fieldname: str, btext: bytes, found: postings.Postings, where=None) -> list[float]:
         """Each posting's score from the scorer ``Searcher.postings`` would give its matcher, for the
@@ -495,3 +504,73 @@ def _in_sequence(values, slop: int) -> bool:
         if not ends:
             return False
     return True
+
+
+# Fields that narrow a search rather than describe what it is about: kept when a search is relaxed.
+FILTER_FIELDS = frozenset({"published", "sortdate", "source", "id", "url", "path"})
+
+
+def top_relaxed(searcher, q, limit: int, *, sortedby: str | None = None) -> Collected | None:
+    """For an ``And`` that matched nothing: the documents that match the most of its parts, best
+    first (more parts matched, then the parts' summed score, or the date when ``sortedby``). Filters
+    (a date range, a source, a NOT) stay required; a document must match at least half of the other
+    parts. None when the query is not such an ``And`` of two parts or more.
+
+    Counting comes first, over each part's documents without scores; then only the documents that
+    can be on the page (the best counts, down to the count that fills it) are scored, each part
+    with the scores ``top`` would give it, added in the parts' order."""
+    if type(q) is not wq.And:
+        return None
+    required = [sub for sub in q.subqueries if _is_filter(sub)]
+    optional = [sub for sub in q.subqueries if not _is_filter(sub)]
+    if len(optional) < 2:
+        return None
+    need = max(1, (len(optional) + 1) // 2)
+    limit = max(1, limit)
+    total = 0
+    best: list[tuple] = []
+    expansions: dict[tuple[int, int], list[bytes]] = {}
+    for number, (sub, offset) in enumerate(searcher.leaf_searchers()):
+        segment = _Segment(searcher, sub, scored=False, expansions=expansions, number=number)
+        allowed = segment.run(wq.And(required)) if required else None
+        if allowed is not None and not allowed:
+            continue
+        counts: Counter = Counter()
+        for part in optional:
+            found = segment.run(part)
+            counts.update(found if allowed is None else found & allowed)
+        by_count: dict[int, list[int]] = {}
+        for d, count in counts.items():
+            if count >= need:
+                by_count.setdefault(count, []).append(d)
+        eligible = sum(len(docs) for docs in by_count.values())
+        total += eligible
+        if not eligible:
+            continue
+        page: list[int] = []
+        for count in sorted(by_count, reverse=True):
+            page.extend(by_count[count])
+            if len(page) >= limit:
+                break
+        if sortedby is not None:
+            keys = postings.sort_keys(sub.reader(), sortedby)
+            best.extend(heapq.nlargest(limit, ((counts[d], keys[d], offset + d) for d in page)))
+            continue
+        segment.scored, segment.only = True, set(page)
+        sums = dict.fromkeys(page, 0.0)
+        for part in ([wq.And(required)] if required else []) + optional:
+            for d, score in segment.run(part).items():
+                if d in sums:
+                    sums[d] += score
+        best.extend(heapq.nlargest(limit, ((counts[d], sums[d], -(offset + d)) for d in page)))
+    best.sort(reverse=True)
+    if sortedby is None:
+        return Collected(total, [(-doc, score) for _, score, doc in best[:limit]], expansions)
+    return Collected(total, [(doc, None) for _, _, doc in best[:limit]], expansions)
+
+
+def _is_filter(q) -> bool:
+    if isinstance(q, wq.Not):
+        return True
+    leaves = list(q.leaves()) if not q.is_leaf() else [q]
+    return bool(leaves) and all(leaf.field() in FILTER_FIELDS for leaf in leaves)

@@ -1,8 +1,8 @@
 """The query language: Whoosh syntax over title and body, entity fields, dates, and clear errors.
 
-Whoosh's parser forgives almost anything silently (an unclosed quote just becomes a word), which
-leaves a reader wondering why nothing matched. ``parse`` checks the things people get wrong first and
-turns them into one-line explanations; it never raises.
+Text is first made plain where prose and the syntax share characters (``tidy.py``: a question mark,
+a colon after a headline's first word, an unpaired quote), so pasted text always searches; what can
+still go wrong is a real mistake in the syntax, which ``parse`` explains in one line. It never raises.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from whoosh.qparser import plugins as qplugins
 from whoosh.qparser import syntax
 from whoosh.qparser.dateparse import DateParserPlugin
 
+from ...search.tidy import ERROR_WIDTH, tidy
 from .schema import ENTITY_FIELDS
 
-MAX_QUERY_CHARS = 2000
 SEARCH_FIELDS = ("title", "body")
 FIELD_ALIASES = {
     "person": ["people", "per", "who"],
@@ -32,14 +32,13 @@ FIELD_ALIASES = {
 }
 KNOWN_FIELDS = {"title", "body", "person", "org", "place", "entity", "source", "published", "id", "url"}
 ALL_FIELD_NAMES = KNOWN_FIELDS | {a for names in FIELD_ALIASES.values() for a in names}
-USER_FIELDS = "title:, person:, org:, place:, entity:, source:, date:"
-_FIELD_REF = re.compile(r'(?:(?<=^)|(?<=[\s(+\-]))([A-Za-z_][A-Za-z0-9_]*):(?=\S)')
 
 
 @dataclass(frozen=True)
 class Parsed:
     query: wq.Query | None
     error: str | None = None
+    notes: tuple[str, ...] = ()  # what was left out of the text as typed (an unpaired quote...)
 
 
 class _LeafRewrite(Plugin):
@@ -105,37 +104,6 @@ def build_parser(schema):
     return parser
 
 
-def check(text: str) -> str | None:
-    """The first obvious mistake in ``text``, explained, or None."""
-    if len(text) > MAX_QUERY_CHARS:
-        return f"The query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})."
-    if text.count('"') % 2:
-        return 'Unclosed quote: every " needs a partner.'
-    depth = 0
-    for ch in _outside_quotes(text):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return "Unbalanced parentheses: a ) has no matching (."
-    if depth:
-        return "Unbalanced parentheses: a ( is never closed."
-    plain = _outside_quotes(text)
-    if plain.count("[") != plain.count("]") or plain.count("{") != plain.count("}"):
-        return "Unbalanced brackets in a range: write date:[2020-01-01 TO 2020-12-31]."
-    for m in _FIELD_REF.finditer(plain):
-        name = m.group(1)
-        if name.lower() not in ALL_FIELD_NAMES:
-            return f"Unknown field '{name}:'. Use {USER_FIELDS}"
-    stripped = re.sub(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b", "", plain).strip()
-    if plain.strip() and not stripped:
-        return "The query has operators but nothing to search for."
-    if re.search(r"\b(AND|OR|ANDNOT|ANDMAYBE)\s*$", plain.strip()) or re.match(r"^\s*(AND|OR)\b", plain):
-        return "An operator (AND/OR) is missing a word on one side."
-    return None
-
-
 _DATE_COMPARISON = re.compile(r"\b(date|published|when):(>=|<=|>|<)([^\s()]+)", re.IGNORECASE)
 
 
@@ -149,44 +117,56 @@ _DATE_VALUE = re.compile(r"\b(?:date|published|when):(?:\[[^\]]*\]|\{[^}]*\}|\S+
 _ISO_DATE = re.compile(r"\b(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?\b")
 
 
-def _compact_dates(m: re.Match) -> str:
-    """2020-10-26 -> 20201026: the shape Whoosh's date parser reads reliably."""
-    return _ISO_DATE.sub(lambda d: d.group(1) + d.group(2).zfill(2) + (d.group(3).zfill(2) if d.group(3) else ""),
-                         m.group(0))
-
-
-def _outside_quotes(text: str) -> str:
-    """``text`` with quoted phrases blanked out, so brackets inside quotes do not count."""
-    return re.sub(r'"[^"]*"', lambda m: " " * len(m.group(0)), text)
+def _compact_dates(m: re.Match, as_typed: dict[str, str]) -> str:
+    """2020-10-26 -> 20201026: the shape Whoosh's date parser reads reliably; ``as_typed`` remembers
+    each compacted date's original, for an error message."""
+    def one(d: re.Match) -> str:
+        compact = d.group(1) + d.group(2).zfill(2) + (d.group(3).zfill(2) if d.group(3) else "")
+        as_typed[compact] = d.group(0)
+        return compact
+    return _ISO_DATE.sub(one, m.group(0))
 
 
 def parse(parser, text: str) -> Parsed:
     """``text`` as a Whoosh query, or the reason it is not one.
 
+    Pasted prose is made plain first (``tidy``), so what is left to fail is a real mistake in the
+    syntax (a date that is not one); its message quotes the input as typed and fits the search bar.
+
     Not thread-safe for one ``parser``: each call swaps the parser's date plugin for one that collects
     this call's date errors. ``Searcher`` shares one parser and only calls this inside
     ``Store.searcher()``, whose lock serialises the calls.
     """
-    text = text.strip()
-    if not text:
+    typed = text.strip()
+    if not typed:
         return Parsed(wq.Every())
-    problem = check(text)
-    if problem:
-        return Parsed(None, problem)
-    text = _DATE_VALUE.sub(_compact_dates, _DATE_COMPARISON.sub(_as_range, text))
+    tidied = tidy(typed, ALL_FIELD_NAMES)
+    text, notes = tidied.text, tidied.notes
+    if not text:
+        return Parsed(wq.NullQuery, notes=notes)
+    as_typed: dict[str, str] = {}
+    text = _DATE_VALUE.sub(lambda m: _compact_dates(m, as_typed), _DATE_COMPARISON.sub(_as_range, text))
     date_errors: list[str] = []
     parser.remove_plugin_class(DateParserPlugin)
     parser.add_plugin(DateParserPlugin(callback=date_errors.append, free=False))
     try:
         q = parser.parse(text)
-    except Exception as exc:  # Whoosh raises odd things (QueryParserError, ValueError, re.error ...)
-        return Parsed(None, f"Could not understand the query ({type(exc).__name__}: {exc}).")
+    except Exception:  # Whoosh raises odd things (QueryParserError, ValueError, re.error ...)
+        return Parsed(None, f"Could not understand {_quoted(typed, 40)}", notes)
     if date_errors:
-        return Parsed(None, f"Could not understand the date '{date_errors[0]}'. Try date:2020, "
-                            "date:2020-10, date:[2020-10-01 TO 2020-10-31] or date:>2020-10-01.")
+        value = date_errors[0].strip()
+        for compact, original in as_typed.items():
+            value = value.replace(compact, original)
+        return Parsed(None, f"Not a date: {_quoted(value, 16)} (try date:2020-10 or date:>2020)", notes)
     if _has_error(q):
-        return Parsed(None, "Could not understand part of the query; check quotes, brackets and field names.")
-    return Parsed(q)
+        return Parsed(None, f"Could not understand {_quoted(typed, 40)}", notes)
+    return Parsed(q, notes=notes)
+
+
+def _quoted(text: str, room: int) -> str:
+    """``text`` in quotes, cut to ``room`` characters: an error line must fit the search bar."""
+    text = " ".join(text.split())
+    return '"' + (text if len(text) <= room else text[:room - 1] + "…") + '"'
 
 
 def _has_error(q) -> bool:

@@ -10,7 +10,7 @@ from ...models import Hit, SearchResult
 from ...search.highlight import snippet
 from . import collect, correct
 from .analysis import match_spans
-from .query import build_parser, parse
+from .query import ERROR_WIDTH, build_parser, parse
 from .store import listing_row
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class Searcher:
         with self.store.searcher() as s:
             parsed = parse(self.parser(s.schema), text)
             if parsed.error:
-                return SearchResult(text, 0, (), error=parsed.error, sort=sort, offset=offset)
+                return SearchResult(text, 0, (), error=parsed.error, sort=sort, offset=offset, notes=parsed.notes)
             q = parsed.query
             by_date = sort == "date" or isinstance(q, wq.Every)
             try:
@@ -49,19 +49,28 @@ class Searcher:
                 # every match over whole posting lists, so the count is exact (see collect.py).
                 found = collect.top(s, q, offset + limit if limit else 1, sortedby="sortdate" if by_date else None)
             except Exception as exc:  # Whoosh's own matchers, for the parts collect.py leaves to them
-                return SearchResult(text, 0, (), error=f"The search failed: {exc}", sort=sort, offset=offset)
+                error = f"The search failed: {exc}"
+                error = error if len(error) <= ERROR_WIDTH else error[:ERROR_WIDTH - 1] + "…"
+                return SearchResult(text, 0, (), error=error, sort=sort, offset=offset)
             total = found.total
+            relaxed = False
+            if not total and offset + limit:
+                # Nothing has every word: the articles with most of them (an And only; see collect.py).
+                loose = collect.top_relaxed(s, q, offset + limit, sortedby="sortdate" if by_date else None)
+                if loose is not None and loose.total:
+                    found, total, relaxed = loose, loose.total, True
             terms = _terms(q, s.reader(), found.expansions)
             page = [(s.stored_fields(doc), score) for doc, score in found.items[offset:offset + limit]] if limit else []
             corrected = None
-            if total < FEW_RESULTS and not isinstance(q, wq.Every):
+            if (relaxed or total < FEW_RESULTS) and not isinstance(q, wq.Every):
                 corrected = correct.suggest(s.reader(), text)
                 if corrected and corrected.strip() == text.strip():
                     corrected = None
         # Highlights and snippets need only the stored fields: built after the store's lock is let go,
         # so opening an article or its entities does not wait for 50 snippets.
         hits = tuple(_hit(fields, score, terms) for fields, score in page)
-        return SearchResult(text, total, hits, corrected=corrected, sort=sort, offset=offset)
+        return SearchResult(text, total, hits, corrected=corrected, sort=sort, offset=offset, relaxed=relaxed,
+                            notes=parsed.notes)
 
     def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
         """Where ``text`` (a query) matches inside ``body``: for next/previous hit in the reader."""
