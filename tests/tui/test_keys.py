@@ -134,3 +134,20 @@ async def test_a_remapped_key_shows_everywhere_and_works(reader_library, tmp_pat
 
         await pilot.press("ctrl+f", *"esper")
         assert bar.input.has_focus and bar.value == "esper"
+
+
+async def test_the_close_key_is_typed_in_the_save_dialog(reader_library):
+    """dialog.close includes q; in the save dialog's name field q is a letter, escape still cancels."""
+    app = reader(reader_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen, articles, view, pane, bar = parts(app)
+        bar.set_query("india")
+        await settle(pilot, 0.3)
+        await pilot.press("S")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveSearchScreen)
+        await pilot.press("ctrl+a", "ctrl+k", *"qq")
+        assert isinstance(app.screen, SaveSearchScreen) and app.screen.query_one("#save-name").value == "qq"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen) and reader_library.state.saved_searches() == []
