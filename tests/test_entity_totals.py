@@ -74,6 +74,7 @@ def test_a_catalog_from_before_the_totals_gets_them_on_its_next_write(make_libra
     db.execute("DROP TABLE entity_surfaces")
     db.execute("DROP TABLE entity_articles")
     db.execute("DELETE FROM meta WHERE name='entity_totals'")
+    db.execute("DROP TABLE migrations")  # catalogs of that time recorded only a schema version
     db.execute("PRAGMA user_version=2")
     db.commit()
     db.close()
@@ -92,7 +93,7 @@ PEOPLE = {
 
 
 def test_a_catalog_from_before_library_wide_resolution_is_upgraded_by_a_write_and_read_as_it_is(make_library):
-    """Schema 3 had no resolved names: the reader (read-only) lists it as it is; the next write (never
+    """Catalogs before the entity_resolution migration had no resolved names: the reader (read-only) lists it as it is; the next write (never
     the reader) resolves every partial name once, and the bare "Mrs Merkel" joins Angela Merkel."""
     library = make_library(PEOPLE)
     home, src = library.paths.home, library.source_dir
@@ -104,7 +105,8 @@ def test_a_catalog_from_before_library_wide_resolution_is_upgraded_by_a_write_an
     partial = db.execute("SELECT target FROM resolved WHERE key='mrs merkel'").fetchone()[0]
     db.execute("DROP TABLE resolved")  # as a catalog made before it
     db.execute("DELETE FROM meta WHERE name='resolution'")
-    db.execute("PRAGMA user_version=3")
+    db.execute("DELETE FROM migrations WHERE name='entity_resolution'")
+    db.execute("PRAGMA user_version=4")  # the four migrations before it
     db.execute("INSERT OR REPLACE INTO entity_stats VALUES ('mrs merkel', 'Mrs Merkel', 'PERSON', 1, 1, '[]', 0)")
     db.execute("UPDATE entity_stats SET articles=1 WHERE key='angela merkel'")
     db.commit()
@@ -118,7 +120,7 @@ def test_a_catalog_from_before_library_wide_resolution_is_upgraded_by_a_write_an
         view = reader.article(article)
         assert {s.key for s in view.entities + view.title_entities if "Merkel" in s.text} == {"mrs merkel"}
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3  # the reader never upgrades
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4  # the reader never upgrades
     db.close()
 
     with Library.open(home) as writer:

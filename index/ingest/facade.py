@@ -194,15 +194,11 @@ class IndexingFacade:
         return self.sync([seeds_dir()], progress=progress)
 
     def complete_listing(self) -> None:
-        """Fill the list rows of a catalog made before they existed, from the index's stored fields.
-
-        Runs once per library, under the write lock (indexing and refreshing call it); until then the
-        newest articles come from Whoosh, as they did before.
-        """
+        """Finish an older catalog's ``listing_columns`` migration (``store/migrations.py``): fill its list
+        rows from the index. Indexing and refreshing call it under the write lock; until then the newest
+        articles come from the index."""
         if self.readonly or self.catalog.listing_complete():
             return
-        missing = set(self.catalog.ids_without_listing())
-        if missing and self.store.exists:
-            self.catalog.put_listing([row for row in self.store.listing() if row.id in missing])
-        self.catalog.set_meta("listing", "1")
-        self.catalog.commit()
+        from ..store.migrations import fill_listing
+
+        fill_listing(self.catalog, self.store)

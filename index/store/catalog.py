@@ -22,51 +22,9 @@ from ..entities import resolve
 from ..entities.canonical import AliasTable, alias_list, clean_surface, display_name, normalise
 from ..errors import IndexDamaged, LibraryBusy
 from ..models import EntitySummary, ListingRow
+from . import migrations
 from .sqlite_in import chunked, db_path, select_in
 from .sqlite_ro import connect_readonly
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, sha TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, source_key TEXT NOT NULL, hash TEXT NOT NULL, published TEXT,
-    title TEXT, source TEXT, path TEXT, url TEXT, words INTEGER, sortdate TEXT, lead TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source_key);
-CREATE TABLE IF NOT EXISTS mentions (
-    article_id TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, surface TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (article_id, key, label, surface)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS mentions_by_key ON mentions(key);
-CREATE TABLE IF NOT EXISTS entity_stats (
-    key TEXT PRIMARY KEY, name TEXT NOT NULL, label TEXT NOT NULL, articles INTEGER NOT NULL,
-    mentions INTEGER NOT NULL, aliases TEXT NOT NULL, noise INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entity_stats_rank ON entity_stats(noise, articles DESC);
-CREATE TABLE IF NOT EXISTS people (
-    surname TEXT NOT NULL, key TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (surname, key, article_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS people_by_article ON people(article_id);
-CREATE TABLE IF NOT EXISTS entity_labels (
-    key TEXT NOT NULL, label TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, label)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entity_surfaces (
-    key TEXT NOT NULL, surface TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, surface)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entity_articles (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entity_surfaces_by_surface ON entity_surfaces(surface);
-CREATE TABLE IF NOT EXISTS resolved (key TEXT PRIMARY KEY, target TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS resolved_by_target ON resolved(target);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
-"""
-# Set once the schema below (and the listing columns) are in place, so opening skips the DDL.
-SCHEMA_VERSION = 4
-# What the article list shows, added to ``articles`` after the first release: catalogs made before it get
-# the columns on open and their rows filled from the index by ``Library.complete_listing``.
-LISTING_COLUMNS = (("title", "TEXT"), ("source", "TEXT"), ("path", "TEXT"), ("url", "TEXT"), ("words", "INTEGER"),
-                   ("sortdate", "TEXT"), ("lead", "TEXT"))
-LISTING_INDEX = "CREATE INDEX IF NOT EXISTS articles_by_date ON articles(sortdate DESC, id)"
 
 
 def _summary(row: Sequence) -> EntitySummary:
@@ -99,7 +57,7 @@ class Catalog:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, check_same_thread=False)
-                if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                if self.db.execute("PRAGMA user_version").fetchone()[0] < migrations.VERSION:
                     self._migrate()
                 self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
@@ -121,17 +79,13 @@ class Catalog:
         weakref.finalize(self, self.db.close)
 
     def _migrate(self) -> None:
-        """Create the schema, or bring an older catalog up to date, in one transaction: a second process
-        opening the catalog at the same moment waits for it, then finds the work done."""
+        """Create the schema, or bring an older catalog up to date (``migrations.py``), in one transaction:
+        a second process opening the catalog at the same moment waits for it, then finds the work done."""
         self.db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self._add_listing()
-                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if self.db.execute("PRAGMA user_version").fetchone()[0] < migrations.VERSION:
+                migrations.migrate(self.db)
             self.db.commit()
         except BaseException:
             self.db.rollback()
@@ -151,16 +105,6 @@ class Catalog:
         catalog._migrate()
         catalog._close_with_me()
         return catalog
-
-    def _add_listing(self) -> None:
-        """Give a catalog from before the listing columns its columns; a new one is complete at once."""
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-        for name, kind in LISTING_COLUMNS:
-            if name not in have:
-                self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
-        self.db.execute(LISTING_INDEX)
-        if self.get_meta("listing") is None and not self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
-            self.set_meta("listing", "1")
 
     # -- files -------------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
@@ -306,12 +250,12 @@ class Catalog:
         return {r[0]: _listing_row(r) for r in rows}
 
     def ids_without_listing(self) -> list[str]:
-        """Articles recorded before the catalog kept list rows: what ``Library.complete_listing`` fills."""
+        """Articles recorded before the catalog kept list rows: what ``migrations.fill_listing`` fills."""
         with self._lock:
             return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE title IS NULL")]
 
     def put_listing(self, rows: Iterable[ListingRow]) -> None:
-        """Fill in list rows read back from the index (``Library.complete_listing``)."""
+        """Fill in list rows read back from the index (``migrations.fill_listing``)."""
         with self._lock:
             self.db.executemany(
                 "UPDATE articles SET title=?, source=?, path=?, url=?, words=?, sortdate=?, lead=? WHERE id=?",
