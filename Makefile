@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench bench-large install clean
+.PHONY: run test bench bench-large bench-crash install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench: $(TEST_STAMP)
 
 bench-large: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py --large
+
+# Interruptions of real index runs on 400 BBC articles (Ctrl+C, --rebuild, 20 kill -9 trials); ~20-40 min.
+bench-crash: $(TEST_STAMP)
+	$(BIN)/python benchmarks/crash.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
