@@ -76,6 +76,8 @@ class Library(IndexingFacade, FeedsFacade):
                     raise Unreadable(unreadable, exc) from exc
                 raise
             self._discard_damaged(exc)
+        if not readonly:
+            self._settle_at_open()
 
     def _settle_swap(self) -> None:
         """Find the library if a crash interrupted a rebuild's swap (index/store/swap.py): a writer
@@ -98,6 +100,24 @@ class Library(IndexingFacade, FeedsFacade):
         live = swap.resolve(self.paths.home)
         if live != self.paths.library_dir:
             self.paths = self.paths._replace(library_name=live.name)
+
+    def _settle_at_open(self) -> None:
+        """A writer opening after a crash cut a commit in two settles it at once if the write lock is
+        free (otherwise its holder is writing and settles it itself): search and the catalog agree
+        from the first answer, not only after the next index run."""
+        from .ingest.sync import PENDING
+
+        if not (self.paths.library_dir / PENDING).exists():
+            return
+        from .store.locking import write_lock
+
+        try:
+            with write_lock(self.paths.lock_file):
+                self._settle_cut_commit()
+        except LibraryBusy:
+            pass  # its holder is writing, and settles it first
+        except NewsreaderError as exc:  # a full disk: the next command that writes says so, and tries again
+            log.warning("could not settle a cut commit at open: %s", exc)
 
     def _unwritable(self) -> NewsreaderError:
         """Why this library cannot be changed: a full disk, or a read-only folder."""

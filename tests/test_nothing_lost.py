@@ -412,3 +412,38 @@ def test_the_sample_goes_only_into_a_library_that_never_had_anything(tmp_path, c
                           capture_output=True, text=True, timeout=60)
     assert WorkerEvent.from_json(proc.stdout.splitlines()[-1]) == WorkerEvent("done")
     assert agreement_count(home) == 0
+
+
+CUT = """
+import os, sys
+from newsreader.index.store.catalog import Catalog
+from newsreader.index.library import Library
+commits = 0
+real = Catalog.commit
+def commit(self):
+    global commits
+    commits += 1
+    if commits == 3 and os.path.exists(os.path.join(sys.argv[1], "library", "commit.pending")):
+        os._exit(9)  # a crash between the batch's Whoosh commit and its catalog commit
+    real(self)
+Catalog.commit = commit
+import newsreader.index.ingest.sync as sync
+sync.COMMIT_EVERY = 10
+with Library.open(sys.argv[1]) as library:
+    library.sync([sys.argv[2]], workers=1)
+"""
+
+
+def test_a_crash_between_the_two_commits_of_a_batch_is_settled_by_the_next_writer(tmp_path, corpus, clean):
+    home = tmp_path / "home"
+    proc = subprocess.run([sys.executable, "-c", CUT, str(home), str(corpus)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 9, proc.stderr
+    assert (home / "library" / "commit.pending").exists()
+    with Library.open(home, readonly=True) as reader:  # cut in two: Whoosh has a batch the catalog lacks
+        assert reader.store.count() > reader.catalog.count_articles()
+    with Library.open(home):  # the next writer to open it settles the batch before anything else
+        pass
+    assert not (home / "library" / "commit.pending").exists()
+    assert 0 < agreement(home) < 48
+    _rerun_matches_clean(home, corpus, clean[1])

@@ -116,6 +116,24 @@ class IndexingFacade:
                 self.paths.library_name != swap.LIVE:
             self.paths = self.paths._replace(library_name=swap.LIVE)
             self.reopen()
+        self._settle_cut_commit()
+
+    def _settle_cut_commit(self) -> None:
+        """Under the write lock: a crash between a batch's Whoosh and catalog commits left the batch in
+        one and not the other; take it out of both (``ingest/sync.settle_cut_commit``)."""
+        import sqlite3
+
+        from ..errors import DiskFull, disk_full
+        from .sync import PENDING, settle_cut_commit
+
+        if not (self.paths.library_dir / PENDING).exists():
+            return
+        try:
+            settle_cut_commit(self.store, self.catalog, self.aliases)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if disk_full(self.paths.home, exc):
+                raise DiskFull(self.paths.library_dir, exc) from exc
+            raise
 
     def _rebuild(self, syncer_for, roots: list[Path]):
         """Index every root into a new library beside the current one, then swap it in (swap.py).
@@ -169,6 +187,7 @@ class IndexingFacade:
         if self.readonly:
             raise self._unwritable()
         with write_lock(self.paths.lock_file, wait=wait):
+            self._recover_swap()
             self.complete_listing()
             report = self._syncer(progress=progress).index_articles(source_key, list(articles),
                                                                   remove_missing=remove_missing)

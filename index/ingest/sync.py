@@ -208,6 +208,7 @@ class Syncer:
         self._done = 0  # files whose every article is analysed
         self._total = 0
         self._pending = [0, 0]  # added, updated since the last commit: counted in the report once committed
+        self._batch: list[str] = []  # ids written since the last commit
         # Whoosh's update_document only replaces committed documents, so one run must never write the
         # same article twice (overlapping roots, one entry in two feed files): first one wins.
         self._ids_this_run: set[str] = set()
@@ -425,6 +426,7 @@ class Syncer:
                 known = self.catalog.article_hash(article.id) is not None
                 hints = search_hints(article.entities + article.title_entities, self.catalog)
                 writer.put(article, self.aliases, hints)
+                self._batch.append(article.id)
                 touched |= self.catalog.put_article(article, new=not known)
                 self._pending[1 if known else 0] += 1
                 pending += 1
@@ -454,11 +456,14 @@ class Syncer:
                 records: Iterable[FileRecord] = (), drop_files: Iterable[str] = ()) -> None:
         """Apply removals and file records, then commit Whoosh first and the catalog second.
 
-        A crash between the two commits only makes the next run redo these files. If either commit
-        fails (a full disk) the catalog's pending rows are rolled back: left on the shared connection,
-        the next catalog commit would record articles Whoosh never got, or forget files it still has.
+        A crash between the two commits leaves Whoosh with the batch and the catalog without it; the
+        batch's ids are written to ``commit.pending`` first, so the next writer takes them out of both
+        (``settle_cut_commit``) and the next run redoes these files. If either commit fails (a full disk)
+        the catalog's pending rows are rolled back: left on the shared connection, the next catalog
+        commit would record articles Whoosh never got, or forget files it still has.
         """
         removed = 0
+        stale_ids = list(stale_ids)
         try:
             for article_id in stale_ids:
                 writer.delete(article_id)
@@ -468,14 +473,17 @@ class Syncer:
                 self.catalog.put_file(record)
             for path in drop_files:
                 self.catalog.drop_file(path)
-            writer.commit()
-            self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
-            self.catalog.commit()
+            with cut_commit_guard(self.store, self._batch + stale_ids):
+                writer.commit()
+                self.catalog.refresh_entity_stats(touched, self.aliases, NOISE_LABELS)
+                self.catalog.commit()
         except BaseException:
             writer.cancel()
             self.catalog.rollback()
             self._pending = [0, 0]
+            self._batch = []
             raise
+        self._batch = []
         self.report.removed += removed
         self.report.added += self._pending[0]
         self.report.updated += self._pending[1]
@@ -489,6 +497,47 @@ class Syncer:
         self.report.failed.append(problem)
         if self.strict:
             raise StrictFailure(problem)
+
+
+PENDING = "commit.pending"
+
+
+@contextmanager
+def cut_commit_guard(store, ids: list[str]) -> Iterator[None]:
+    """Around the two commits of one batch (Whoosh, then the catalog): the batch's ids in a file beside
+    them, removed once both are done. Left behind, it means a crash cut the batch in two."""
+    path = Path(store.directory).parent / PENDING
+    path.write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    yield
+    path.unlink()
+
+
+def settle_cut_commit(store, catalog, aliases: AliasTable) -> int:
+    """Bring Whoosh and the catalog back into agreement after a crash between a batch's two commits:
+    every article of that batch leaves both (the catalog's file records were rolled back with it, so
+    the next run reads those files again and puts them back). Call under the write lock. Returns how
+    many ids were settled."""
+    path = Path(store.directory).parent / PENDING
+    try:
+        ids = [line for line in path.read_text(encoding="utf-8").split("\n") if line]
+    except FileNotFoundError:
+        return 0
+    log.info("settling %d articles of a commit cut short by a crash", len(ids))
+    writer = store.open_writer(timeout=30)
+    touched: set[str] = set()
+    try:
+        for article_id in ids:
+            writer.delete(article_id)
+            touched |= catalog.delete_article(article_id)
+        writer.commit()
+        catalog.refresh_entity_stats(touched, aliases, NOISE_LABELS)
+        catalog.commit()
+    except BaseException:
+        writer.cancel()
+        catalog.rollback()
+        raise
+    path.unlink()
+    return len(ids)
 
 
 def _attach_entities(article: Article, raw: list, aliases: AliasTable, known=None) -> Article:
