@@ -10,9 +10,9 @@ batches run), so both executors cut and reassemble the same way.
   characters, a second or two of NER, long enough that the scheduler's per-task cost vanishes and short
   enough that a lost worker costs little. Its texts travel inside the task, so the scheduler can run it
   again elsewhere if its worker dies; only span tuples come back, never spaCy Docs.
-- At most ``IN_FLIGHT_PER_THREAD`` batches per worker thread (plus one) are submitted at a time: the
-  writer's memory and the scheduler's stay bounded however large the folder, and the workers still have
-  the next batch while the writer commits.
+- At most ``IN_FLIGHT_PER_THREAD`` batches per worker thread (plus one, and never more than
+  ``MAX_IN_FLIGHT``) are out at a time: the writer's memory and the scheduler's stay bounded however
+  large the folder, and the workers still have the next batch while the writer commits.
 - Each worker process loads the model once (``load_model`` is cached per process); the check at the start
   of a run loads it on every worker while it looks for newsreader, the model and their versions.
 - The cluster's failures become one-line ``ClusterError``s; a worker lost mid-run is the scheduler's to
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 BATCH_CHARS = 200_000  # a task's texts, at most: ~2-4 s of NER on one core
 IN_FLIGHT_PER_THREAD = 2
+MAX_IN_FLIGHT = 512  # however many threads the cluster has, the writer holds at most this many batches
 NO_WORKERS_WAIT = 60.0  # seconds a run waits for a cluster with no workers before it gives up
 TASK_PREFIX = "newsreader-ner"
 INSTALL_HINT = "pip install 'newsreader[cluster]'"
@@ -195,7 +196,7 @@ class DaskExtractor(EntityExtractor):
                 pending.append(client.submit(ner_batch, self.model_name, self.batch_size, batch, pure=False,
                                              key=f"{TASK_PREFIX}-{run}-{self._submitted}"))
                 self._submitted += 1
-                while len(pending) > IN_FLIGHT_PER_THREAD * max(1, self._threads):
+                while len(pending) > min(MAX_IN_FLIGHT, IN_FLIGHT_PER_THREAD * max(1, self._threads)):
                     spans = self._result(client, distributed, pending[0], stop)
                     if spans is None:
                         return
