@@ -59,7 +59,29 @@ def cpu_self() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def one_run(folder: Path, mode: str, *, replay=None, address: str = "") -> dict:
+def cpu_children() -> float:
+    """CPU of this process's reaped children: the local NER pool, which is joined at the end of a run."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cpu_of_trees(pids: list[int]) -> float:
+    """CPU used so far by these processes and everything under them (a Dask scheduler, nannies, workers)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root] + root.children(recursive=True):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def one_run(folder: Path, mode: str, *, replay=None, address: str = "", pids: list[int] = ()) -> dict:
     """Index ``folder`` into a fresh home: mode is local1, local2, replay, or a cluster run (at ``address``)."""
     from newsreader.index.library import Library
 
@@ -74,12 +96,14 @@ def one_run(folder: Path, mode: str, *, replay=None, address: str = "") -> dict:
             if replay is not None:
                 library._extractor_factory = lambda workers, cluster="": replay
                 kwargs["workers"] = 1
-            cpu0, wall0 = cpu_self(), time.perf_counter()
+            cpu0, kids0, tree0, wall0 = cpu_self(), cpu_children(), cpu_of_trees(pids), time.perf_counter()
             report = library.sync([folder], **kwargs)
             wall, cpu = time.perf_counter() - wall0, cpu_self() - cpu0
+            others = cpu_children() - kids0 + cpu_of_trees(pids) - tree0
         assert not report.failed and not report.interrupted, report.to_dict()
         return {"mode": mode, "articles": report.analysed, "wall_s": round(wall, 2),
                 "articles_per_s": round(report.analysed / wall, 2), "writer_cpu_s": round(cpu, 2),
+                "all_cpu_ms_per_article": round(1000 * (cpu + others) / report.analysed, 1),
                 "fingerprint": fingerprint(home)}
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -115,7 +139,7 @@ def dask_cluster(workers: int):
             started = time.perf_counter()
             client.run(load_model, DEFAULT_MODEL)
             cold = time.perf_counter() - started
-            yield client.scheduler.address, cold
+            yield client.scheduler.address, cold, [proc.pid for proc in procs]
     finally:
         for proc in reversed(procs):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -165,8 +189,8 @@ def main() -> None:
     for round_ in range(args.rounds):
         for mode in modes:
             if mode.startswith("cluster"):
-                with dask_cluster(int(mode[-1])) as (address, cold):
-                    done = [one_run(folder, mode, address=address)]
+                with dask_cluster(int(mode[-1])) as (address, cold, pids):
+                    done = [one_run(folder, mode, address=address, pids=pids)]
                     done[0]["model_load_on_workers_s"] = round(cold, 2)
             else:
                 done = [one_run(folder, mode, replay=replay if mode == "replay" else None)]
@@ -180,7 +204,8 @@ def main() -> None:
         mine = [r for r in runs if r["mode"] == mode]
         medians[mode] = {"articles_per_s": statistics.median(r["articles_per_s"] for r in mine),
                          "writer_cpu_ms_per_article": round(1000 * statistics.median(
-                             r["writer_cpu_s"] / r["articles"] for r in mine), 2)}
+                             r["writer_cpu_s"] / r["articles"] for r in mine), 2),
+                         "all_cpu_ms_per_article": statistics.median(r["all_cpu_ms_per_article"] for r in mine)}
     same = len({r["fingerprint"] for r in runs}) == 1
     writer = medians.get("replay", {}).get("articles_per_s")
     summary = {"articles": args.articles, "rounds": args.rounds, "load_at_start": round(load, 2),
