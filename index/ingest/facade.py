@@ -86,10 +86,14 @@ class IndexingFacade:
             made.append(self._extractor_factory(workers, cluster=address))
             return made[-1]
 
-        def with_status(p) -> None:
-            progress(p._replace(cluster=status_of(made[-1])) if made else p)
+        if progress is None:
+            return factory, None
+        report = progress
 
-        return factory, (with_status if progress is not None else None)
+        def with_status(p) -> None:
+            report(p._replace(cluster=status_of(made[-1])) if made else p)
+
+        return factory, with_status
 
     def sync(self, paths: Sequence[str | os.PathLike], *, rebuild: bool = False, strict: bool = False,
              progress: Callable | None = None, cancel: threading.Event | None = None, wait: float = 0.0,
