@@ -67,7 +67,7 @@ class Replay:
     def __init__(self, spans: dict[str, list[RawSpan]]) -> None:
         self.spans = spans
 
-    def extract(self, texts):
+    def extract(self, texts, stop=None):
         for text in texts:
             yield self.spans[text]
 

@@ -67,6 +67,7 @@ LIMITS: dict[str, tuple] = {
     "workers": (0, 64, "a whole number from 0 (automatic) to 64"),
     "batch_size": (1, 10_000, "a whole number from 1 to 10000"),
     "max_file_mb": (0, 100_000, "a number of megabytes above 0, at most 100000"),
+    "cluster": (None, None, "a Dask scheduler address such as tcp://HOST:8786"),
 }
 
 
@@ -89,6 +90,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     workers: int = 0  # processes for entity extraction; 0 = one per core for big jobs
     batch_size: int = 32
+    cluster: str = ""  # a Dask scheduler (tcp://HOST:PORT) for entity extraction; "" = local processes
     max_file_mb: float = 20.0
     theme: str = "textual-dark"
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. {"main.star": "x"}

@@ -137,3 +137,15 @@ class StrictFailure(Exception):
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         super().__init__(f"{problem.path}: {problem.reason}")
+
+
+class MissingExtra(NewsreaderError):
+    """An optional part of newsreader is not installed (``pip install 'newsreader[EXTRA]'``)."""
+
+    def __init__(self, extra: str, purpose: str) -> None:
+        self.extra = extra
+        super().__init__(f"{purpose} needs the optional {extra!r} support: pip install 'newsreader[{extra}]'")
+
+
+class ClusterError(NewsreaderError):
+    """The Dask cluster doing entity extraction failed; the message says which part and what to do."""

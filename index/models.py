@@ -25,6 +25,7 @@ class Progress(NamedTuple):
     articles: int = 0
     path: str = ""
     read: int = 0
+    cluster: str = ""  # the Dask cluster's side of an indexing run, when NER runs there (ingest/cluster.py)
 
 
 class ListingRow(NamedTuple):

@@ -98,6 +98,9 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--follow-links", action="store_true",
                    help="follow symbolic links that lead outside the folders given (skipped by default)")
     p.add_argument("--workers", type=int, default=None, help="processes for entity extraction (default: auto)")
+    p.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="run entity extraction on the Dask scheduler at ADDRESS (tcp://HOST:PORT; needs "
+                        "newsreader[cluster]); 'local' overrides engine.cluster")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another indexer is running")
 
@@ -106,12 +109,16 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 def cmd_index(args) -> int:
     import threading
 
+    from ..index.errors import MissingExtra
     from ..index.ingest.interrupt import stop_on_signals
     from ..index.library import Library, seeds_dir
     from ..index.errors import StrictFailure
     from .progress import IndexProgress, print_report
 
     paths = args.paths
+    cluster = "" if args.cluster == "local" else args.cluster
+    if cluster and args.workers is not None:
+        raise UsageError("--workers counts local processes; with --cluster the cluster's workers run NER")
     with Library.open(args.home, repair=args.rebuild) as library:  # --rebuild must work on a damaged index
         console = _console(stderr=True)
         if not paths and not args.rebuild:
@@ -134,8 +141,10 @@ def cmd_index(args) -> int:
             try:
                 report = library.sync(paths, rebuild=args.rebuild, strict=args.strict, progress=bar.update,
                                       wait=args.wait, workers=args.workers, cancel=stop,
-                                      follow_links=args.follow_links,
+                                      follow_links=args.follow_links, cluster=cluster,
                                       on_wait=lambda: console.print("Another newsreader is indexing; waiting…"))
+            except MissingExtra as exc:
+                raise UsageError(str(exc)) from exc
             except StrictFailure as exc:
                 console.print(f"newsreader: stopped at the first failure (--strict): {exc}", markup=False)
                 return 1

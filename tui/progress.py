@@ -28,6 +28,7 @@ class IndexProgress:
             SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
             MofNCompleteColumn(), TextColumn("files done"), TextColumn("{task.fields[read]}"),
             TextColumn("{task.fields[analysed]}"), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            TextColumn("{task.fields[cluster]}", markup=False),
             console=console, disable=disable, transient=True, refresh_per_second=10,
         )
         self.task = None
@@ -35,7 +36,7 @@ class IndexProgress:
 
     def __enter__(self) -> "IndexProgress":
         self.progress.__enter__()
-        self.task = self.progress.add_task("Scanning", total=None, read="", analysed="", rate="")
+        self.task = self.progress.add_task("Scanning", total=None, read="", analysed="", rate="", cluster="")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -52,7 +53,7 @@ class IndexProgress:
         rate = f"{shown['articles'] / elapsed:.1f} articles/s" if shown["articles"] else ""
         self.progress.update(self.task, description="Indexing", completed=shown["done"], total=p.total or None,
                              read=f"· {shown['read']} read", analysed=f"· {shown['articles']} articles analysed",
-                             rate=rate)
+                             rate=rate, cluster=f"· {p.cluster}" if getattr(p, "cluster", "") else "")
 
 
 def print_report(console: Console, report) -> None:

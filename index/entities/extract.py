@@ -140,7 +140,7 @@ class EntityExtractor:
         current: list[RawSpan] = []
         current_index = 0
         received = 0
-        found = self._parallel(pieces(), procs, stop) if procs > 1 else self._serial(pieces())
+        found = self._run(pieces(), procs, stop)
         try:
             for (index, offset), spans in found:
                 while index > current_index:
@@ -159,6 +159,15 @@ class EntityExtractor:
         while current_index < count:
             yield current
             current, current_index = [], current_index + 1
+
+    def _run(self, pieces: Iterable[tuple[str, object]], procs: int,
+             stop: threading.Event | None = None) -> Iterator[tuple[object, list[tuple]]]:
+        """(context, span tuples) per piece, in input order: here, or in a pool of ``procs`` processes.
+
+        Another executor (a Dask cluster: ``index/ingest/cluster.py``) overrides this; chunking and
+        putting the spans back together stay here, so every executor gives the same spans.
+        """
+        return self._parallel(pieces, procs, stop) if procs > 1 else self._serial(pieces)
 
     def _serial(self, pieces: Iterable[tuple[str, object]]) -> Iterator[tuple[object, list[tuple]]]:
         for doc, context in self.nlp.pipe(pieces, as_tuples=True, batch_size=self.batch_size):

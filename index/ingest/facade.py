@@ -52,35 +52,69 @@ class IndexingFacade:
 
         def was_seeded(self) -> bool: ...
 
-    def _extractor_factory(self, workers: int):
-        from ..entities.extract import EntityExtractor
+    def _extractor_factory(self, workers: int, cluster: str = ""):
+        from .executors import extractor_for
 
-        return EntityExtractor(self.settings.model, workers=max(1, workers), batch_size=self.settings.batch_size)
+        return extractor_for(self.settings.model, workers=workers, batch_size=self.settings.batch_size,
+                             cluster=cluster)
 
     def _syncer(self, *, progress=None, strict=False, cancel=None, workers: int | None = None, into=None,
-                follow_links: bool = False):
+                follow_links: bool = False, cluster: str | None = None):
         from .sync import Syncer
 
         chosen = self.settings.workers if workers is None else workers
         store, catalog = into or (self.store, self.catalog)
+        factory = self._extractor_factory
+        address = self.settings.cluster if cluster is None else cluster
+        if address:
+            factory, progress = self._on_cluster(address, progress)
         return Syncer(
-            store, catalog, extractor_factory=self._extractor_factory, aliases=self.aliases,
+            store, catalog, extractor_factory=factory, aliases=self.aliases,
             max_file_bytes=int(self.settings.max_file_mb * 1_000_000), workers=chosen or 1,
             progress=progress, strict=strict, cancel=cancel, follow_links=follow_links,
         )
 
+    def _on_cluster(self, address: str, progress: Callable | None):
+        """An extractor factory for the Dask cluster at ``address``, and a progress callback that adds the
+        cluster's side of the run. Fails now, before any work, if Dask is not installed."""
+        from .executors import require_cluster_support, status_of
+
+        require_cluster_support()
+        made: list = []
+
+        def factory(workers: int):
+            made.append(self._extractor_factory(workers, cluster=address))
+            return made[-1]
+
+        if progress is None:
+            return factory, None
+        report = progress
+
+        def with_status(p) -> None:
+            report(p._replace(cluster=status_of(made[-1])) if made else p)
+
+        return factory, with_status
+
     def sync(self, paths: Sequence[str | os.PathLike], *, rebuild: bool = False, strict: bool = False,
              progress: Callable | None = None, cancel: threading.Event | None = None, wait: float = 0.0,
-             on_wait: Callable[[], None] | None = None, workers: int | None = None, follow_links: bool = False):
+             on_wait: Callable[[], None] | None = None, workers: int | None = None, follow_links: bool = False,
+             cluster: str | None = None):
         """Index ``paths`` incrementally (or from scratch with ``rebuild``); returns a SyncReport.
 
         ``rebuild`` also re-reads every folder indexed before, so the library comes back whole.
-        Symbolic links leading outside a folder are skipped unless ``follow_links``.
+        Symbolic links leading outside a folder are skipped unless ``follow_links``. ``cluster`` (a Dask
+        scheduler address; default ``engine.cluster``, "" for local processes) sends entity extraction
+        there; everything else runs here as usual.
         """
         from ..store.locking import write_lock
 
         if self.readonly:
             raise self._unwritable()
+        address = self.settings.cluster if cluster is None else cluster
+        if address:
+            from .executors import require_cluster_support
+
+            require_cluster_support()  # before the lock and any work
         roots = [str(Path(p).expanduser().absolute()) for p in paths]
         with write_lock(self.paths.lock_file, wait=wait, on_wait=on_wait):
             self._recover_swap()
@@ -95,7 +129,7 @@ class IndexingFacade:
 
             def syncer_for(into=None):
                 syncer = self._syncer(progress=progress, strict=strict, cancel=cancel, workers=big, into=into,
-                                      follow_links=follow_links)
+                                      follow_links=follow_links, cluster=address)
                 if big is None:
                     syncer.workers = 1  # decided per run below, once the amount of work is known
                     syncer.auto_workers = True
