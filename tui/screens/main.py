@@ -759,7 +759,21 @@ class MainScreen(Screen):
         if url is None:
             self.notify("This article has no web address to open." if target else "No article chosen.")
             return
-        self.app.open_url(url)
+        self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        """webbrowser says whether a browser took the address; a terminal with none says nothing by
+        itself, so the reader says it (with the address, to copy)."""
+        import webbrowser
+
+        try:
+            opened = webbrowser.open(url)
+        except Exception:  # webbrowser raises its own Error, or OSError from a broken browser command
+            opened = False
+        text = f"Opened {url} in the browser." if opened else f"No browser could be opened here. The address: {url}"
+        self.app.call_from_thread(self.notify, text, markup=False, timeout=4 if opened else 10,
+                                  severity="information" if opened else "warning")
 
     def action_cycle_types(self) -> None:
         self.set_type_index((self.type_index + 1) % len(TYPE_CYCLE))

@@ -22,8 +22,12 @@ STAR = "★"
 
 
 def hit_date(hit: Hit) -> str:
-    """Only a real publication date is shown; the file's mtime says nothing a reader cares about."""
-    return hit.published.strftime("%Y-%m-%d") if hit.published else ""
+    """The publication date; one that was inferred (read from the text, or the file's time when there is
+    nothing else) is marked with "~"."""
+    when = hit.published or hit.date
+    if when is None:
+        return ""
+    return ("" if hit.date_source == "metadata" else "~") + when.strftime("%Y-%m-%d")
 
 
 def _one_line(text: str) -> str:

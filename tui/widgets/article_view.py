@@ -43,7 +43,11 @@ def short_path(path: str) -> str:
 
 
 def meta_line(view: Article) -> Text:
-    items = [safe(view.source), view.published.strftime("%Y-%m-%d") if view.published else "",
+    when = view.published or view.date
+    dated = when.strftime("%Y-%m-%d") if when else ""
+    if dated and view.date_source != "metadata":
+        dated += " (date read from the text)" if view.date_source == "text" else " (file date: none given)"
+    items = [safe(view.source), dated,
              f"{view.words} words" if view.words else "", safe(view.url) if view.url else short_path(view.path)]
     if view.partial:
         items.append("partial text")
