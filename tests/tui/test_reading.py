@@ -193,3 +193,38 @@ async def test_a_burst_of_j_scrolls_the_article_by_each(day_library):
             app.post_message(events.Key("j", "j"))
         await pilot.pause()
         assert view.scroll_y == 6
+
+
+async def test_o_says_when_no_browser_opens(hostile_library, monkeypatch):
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: False)
+    app = reader(hostile_library)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen, articles, view, bar = parts(app)
+        web = next(i for i, h in enumerate(articles.hits) if h.url.startswith("https://"))
+        articles.highlighted = web
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert any(n.message == "No browser could be opened here. The address: https://example.org/story"
+                   for n in app._notifications)
+
+
+async def test_rebuild_from_the_palette_asks_first(day_library):
+    app = reader(day_library)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Sort: newest first", "Sort: oldest first", "Sort: by relevance"} <= set(commands)
+        commands["Rebuild library"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not [w for w in app.workers if w.group == "index"]  # nothing started
+        commands["Sort: oldest first"].callback()
+        await settle(pilot)
+        assert app.screen.query_one(ArticleList).hits[0].title == "Story number 000"

@@ -46,7 +46,7 @@ def meta_line(view: Article) -> Text:
     when = view.published or view.date
     dated = when.strftime("%Y-%m-%d") if when else ""
     if dated and view.date_source != "metadata":
-        dated += " (date read from the text)" if view.date_source == "text" else " (file date: none given)"
+        dated += " (date from the text)" if view.date_source == "text" else " (file date)"
     items = [safe(view.source), dated,
              f"{view.words} words" if view.words else "", safe(view.url) if view.url else short_path(view.path)]
     if view.partial:
