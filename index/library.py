@@ -286,9 +286,17 @@ class Library(IndexingFacade, FeedsFacade):
                 raise
 
     # -- reading -----------------------------------------------------------------------------------
-    def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
+    def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance",
+               unread_only: bool = False) -> SearchResult:
         """Never raises for a bad query, nor while another process rebuilds the library: the result
-        carries ``error`` instead. No query lists the library newest first, from the catalog."""
+        carries ``error`` instead. No query lists the library newest first, from the catalog.
+
+        ``sort``: ``relevance``, ``date`` (or ``newest``) or ``oldest``. ``unread_only`` leaves out what
+        was read; that list and ``oldest`` are paged from the whole list's ids (entries then show the
+        article's opening lines rather than a snippet)."""
+        sort = "date" if sort == "newest" else sort
+        if unread_only or sort == "oldest":
+            return self._from_ids(query, limit, offset, sort, unread_only)
         catalog = self._listing_catalog() if not query.strip() else None
         if catalog is not None:
             return self._newest(catalog, query, limit, offset, sort)
@@ -299,6 +307,43 @@ class Library(IndexingFacade, FeedsFacade):
             return store.search(query, limit=limit, offset=offset, sort=sort)
         except (LibraryBusy, IndexDamaged) as exc:
             return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
+
+    def _from_ids(self, query: str, limit: int, offset: int, sort: str, unread_only: bool) -> SearchResult:
+        limit, offset = max(0, int(limit)), max(0, int(offset))
+        try:
+            ids = self.list_ids(query, sort="date" if sort == "oldest" else sort)
+        except (LibraryBusy, IndexDamaged) as exc:
+            return SearchResult(query, 0, (), error=str(exc), sort=sort, offset=offset)
+        if ids is None:  # a query that does not parse: let the search say why
+            return self.search(query, limit=limit, offset=offset)._replace(sort=sort)
+        if sort == "oldest":
+            ids.reverse()
+        if unread_only:
+            read = self.state.read_ids(ids)
+            ids = [i for i in ids if i not in read]
+        return SearchResult(query, len(ids), tuple(self._hits(ids[offset:offset + limit])), sort=sort,
+                            offset=offset)
+
+    def list_ids(self, query: str = "", *, sort: str = "date") -> list[str] | None:
+        """Every article of a list (the library with no query, else what ``query`` finds) in its order;
+        None when the query does not parse. What the unread count and "mark all read" act on."""
+        sort = "date" if sort in ("newest", "oldest") else sort
+        catalog = self._listing_catalog() if not query.strip() else None
+        if catalog is not None:
+            return catalog.ids_newest()
+        store = self.store
+        if not store.exists:
+            return []
+        return store.ids(query, sort=sort)
+
+    def unread_ids(self, ids: Sequence[str]) -> list[str]:
+        """The ones of ``ids`` not read yet, in their order."""
+        read = self.state.read_ids(list(ids))
+        return [i for i in ids if i not in read]
+
+    def mark_all_read(self, ids: Sequence[str]) -> None:
+        """Mark every one of ``ids`` read, in one write."""
+        self.state.set_read_many(list(ids))
 
     def lists_at_once(self) -> bool:
         """Whether the newest articles come from the catalog (an indexed query of a few ms, any size)."""

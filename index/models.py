@@ -28,6 +28,19 @@ class Progress(NamedTuple):
     cluster: str = ""  # the Dask cluster's side of an indexing run, when NER runs there (ingest/cluster.py)
 
 
+# Formats that carry no date of their own: a date on one of their articles was read from its text.
+_NO_METADATA = (".txt", ".md", ".markdown")
+
+
+def date_source(published: datetime | None, date: datetime | None, path: str) -> str | None:
+    """Where an article's date comes from: ``metadata`` (the feed, page or record said so), ``text`` (read
+    from the article's words: a plain-text file has no other place for one), ``file`` (no date anywhere:
+    the file's time, or when the entry was fetched), or None when there is none at all."""
+    if published is not None:
+        return "text" if path.lower().endswith(_NO_METADATA) else "metadata"
+    return "file" if date is not None else None
+
+
 class ListingRow(NamedTuple):
     """An article as the list shows it; ``lead`` is its opening lines (the snippet with nothing searched)."""
 
@@ -62,9 +75,14 @@ class Hit(NamedTuple):
     words: int = 0
     date: datetime | None = None  # published, else when the file was seen: what "newest first" sorts by
 
+    @property
+    def date_source(self) -> str | None:
+        return date_source(self.published, self.date, self.path)
+
     def to_json(self) -> dict:
         return {
             "id": self.id, "title": self.title, "source": self.source, "published": _iso(self.published),
+            "date": _iso(self.published or self.date), "date_source": self.date_source,
             "path": self.path or self.url, "url": self.url, "score": round(self.score, 4),
             "snippet": self.snippet, "highlights": [list(h) for h in self.highlights],
         }
@@ -105,10 +123,15 @@ class ArticleView(NamedTuple):
     title_entities: tuple[EntitySpan, ...]
     date: datetime | None = None
 
+    @property
+    def date_source(self) -> str | None:
+        return date_source(self.published, self.date, self.path)
+
     def to_json(self) -> dict:
         return {
             "id": self.id, "title": self.title, "body": self.body, "source": self.source, "url": self.url,
-            "published": _iso(self.published), "path": self.path, "words": self.words, "partial": self.partial,
+            "published": _iso(self.published), "date": _iso(self.published or self.date),
+            "date_source": self.date_source, "path": self.path, "words": self.words, "partial": self.partial,
             "entities": [
                 {"start": s.start, "end": s.end, "label": s.label, "text": s.text, "key": s.key} for s in self.entities
             ],

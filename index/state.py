@@ -88,6 +88,31 @@ class State:
             (article_id, int(read), now() if read else None),
         )
 
+    def set_read_many(self, ids: list[str]) -> None:
+        """Mark every one of ``ids`` read in one transaction ("mark all read": one commit, not thousands)."""
+        if self.readonly:
+            raise self.refusal or ReadOnlyLibrary(self.path.parent)
+        stamp = now()
+        with self._lock:
+            try:
+                self.db.executemany(
+                    """INSERT INTO article_state (id, read, read_at) VALUES (?, 1, ?)
+                       ON CONFLICT(id) DO UPDATE SET read=1, read_at=excluded.read_at""",
+                    [(i, stamp) for i in ids])
+                self.db.commit()
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                if "readonly" in str(exc) or "read-only" in str(exc):
+                    self.readonly = True
+                    raise ReadOnlyLibrary(self.path.parent, exc) from exc
+                raise StateNotSaved(self.path, exc) from exc
+
+    def read_ids(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are marked read."""
+        with self._lock:
+            return {r[0] for r in select_in(self.db, "SELECT id FROM article_state WHERE read=1 AND id IN ({in})",
+                                            ids)}
+
     def set_starred(self, article_id: str, starred: bool) -> None:
         self._write(
             """INSERT INTO article_state (id, starred, starred_at) VALUES (?, ?, ?)

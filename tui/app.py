@@ -218,6 +218,17 @@ class NewsReader(App[int]):
         if self.main is not None:
             self.main.indexing_event(WorkerEvent("finished"))
 
+    def confirm_rebuild(self) -> None:
+        """A rebuild re-reads and re-analyses every article: asked first, as a y/n question."""
+        from .screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_indexing([], rebuild=True)
+
+        self.push_screen(ConfirmScreen("Rebuild the library from every folder indexed before? "
+                                       "It re-analyses every article."), answered)
+
     # -- the command palette -----------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -226,8 +237,11 @@ class NewsReader(App[int]):
             return
         yield SystemCommand("Re-index library", "Index every folder again, picking up new and changed files",
                             lambda: self.start_indexing(self.library.roots(), seed=True))
-        yield SystemCommand("Rebuild library", "Throw the index away and rebuild it from every source folder",
-                            lambda: self.start_indexing([], rebuild=True))
+        yield SystemCommand("Rebuild library", "Throw the index away and rebuild it from every source folder "
+                            "(asks first)", self.confirm_rebuild)
+        for sort, name in (("date", "newest first"), ("oldest", "oldest first"), ("relevance", "by relevance")):
+            yield SystemCommand(f"Sort: {name}", "Order the article list (relevance applies while searching; "
+                                f"{self.key_map.label('main.sort')} cycles)", lambda s=sort: main.set_sort(s))
         for index, (name, _) in enumerate(TYPE_CYCLE):
             yield SystemCommand(f"Entity types: {name}", "Highlight and list only these entities",
                                 lambda i=index: main.set_type_index(i))

@@ -55,6 +55,9 @@ class Backend(Protocol):
     def search(self, text: str, *, limit: int = 20, offset: int = 0, sort: str = "relevance") -> SearchResult:
         """A page of results for a query in the query language (README); never raises for a bad query."""
 
+    def ids(self, text: str, *, sort: str = "relevance") -> list[str] | None:
+        """Every article ``text`` finds, in ``search``'s order; None for a query that does not parse."""
+
     def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
         """Where the query ``text`` matches inside ``body``, as the index cut its words."""
 

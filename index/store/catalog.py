@@ -243,6 +243,18 @@ class Catalog:
                                    (limit, offset)).fetchall()
         return [_listing_row(r) for r in rows]
 
+    def oldest(self, limit: int, offset: int = 0) -> list[ListingRow]:
+        """A page of the library, oldest first (articles with no date first, as ``newest`` lists them last)."""
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_LISTING} FROM articles ORDER BY sortdate ASC, id DESC LIMIT ? OFFSET ?",
+                                   (limit, offset)).fetchall()
+        return [_listing_row(r) for r in rows]
+
+    def ids_newest(self) -> list[str]:
+        """Every article id, newest first: the whole list the reader pages through."""
+        with self._lock:
+            return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY sortdate DESC, id")]
+
     def listing(self, ids: Iterable[str]) -> dict[str, ListingRow]:
         """List rows by id (an entity's articles), without touching the search index."""
         with self._lock:

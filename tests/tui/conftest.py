@@ -80,6 +80,37 @@ def hostile_home(tmp_path_factory) -> Path:
     return home
 
 
+def day_of_news(n: int = 80) -> list[dict]:
+    """``n`` dated articles, one a day, each long enough to need a few pages at 80x24; their words are
+    ours (numbered towns and rivers), never a publisher's."""
+    out = []
+    for i in range(n):
+        paragraph = (f"Story {i} reports on the town of Townford{i} beside the river Flow{i}. The council met "
+                     f"on the matter for the {i}th time and agreed to meet again. ")
+        out.append({"title": f"Story number {i:03d}", "text": "\n\n".join([paragraph * 3] * 6),
+                    "date": f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}", "source": "gazette"})
+    return out
+
+
+@pytest.fixture(scope="session")
+def day_home(tmp_path_factory) -> Path:
+    """80 articles: more than three pages of the list, for G, J, space and A."""
+    src = tmp_path_factory.mktemp("day-src")
+    (src / "day.jsonl").write_text("\n".join(json.dumps(x) for x in day_of_news()) + "\n", encoding="utf-8")
+    home = tmp_path_factory.mktemp("day-home")
+    with Library.open(home) as library:
+        assert library.sync([src]).added == 80
+    return home
+
+
+@pytest.fixture
+def day_library(tmp_path, day_home):
+    target = tmp_path / "day"
+    shutil.copytree(day_home, target)
+    with Library.open(target) as library:
+        yield library
+
+
 @pytest.fixture
 def hostile_library(tmp_path, hostile_home):
     target = tmp_path / "hostile"

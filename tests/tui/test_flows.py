@@ -87,9 +87,8 @@ async def test_movement_keys(reader_library):
         assert articles.highlighted == 0
         await pilot.press("down", "up")
         assert articles.highlighted == 0
-        await pilot.press("enter")
+        await pilot.press("enter")  # opens the article and moves into it
         await settle(pilot)
-        await pilot.press("tab")
         assert app.focused is view
         await pilot.press("j", "j", "j")
         await pilot.pause()
@@ -294,8 +293,10 @@ async def test_star_and_read_survive_restart(reader_home):
             other = articles.hits[1].id
             await pilot.press("enter")
             await settle(pilot)
-            await pilot.press("s")
+            await pilot.press("s")  # the article has focus: acts on it
             assert articles.flags[opened] == (True, True)
+            await pilot.press("escape")  # back to the list, on the article
+            assert app.focused is articles and articles.highlighted == 0
             await pilot.press("j", "s")  # the list has focus: acts on the highlighted row
             await pilot.press("u", "u")  # read, then unread again
             assert articles.flags[other] == (False, True)
@@ -393,7 +394,7 @@ async def test_cycle_entity_types(reader_library):
 
 async def test_help_lists_every_binding(reader_library):
     app = reader(reader_library)
-    async with app.run_test(size=(130, 90)) as pilot:
+    async with app.run_test(size=(130, 120)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
@@ -528,6 +529,7 @@ async def test_open_url_only_hands_web_urls_to_the_browser(hostile_library, monk
         screen, articles, view, pane, bar = parts(app)
         for i, hit in enumerate(articles.hits):
             articles.highlighted = i
+            articles.focus()
             await pilot.press("enter")
             await settle(pilot)
             await pilot.press("o")

@@ -72,3 +72,30 @@ def fixed_empty_library():
 
 def test_empty_library(snap_compare, fixed_empty_library):
     assert snap_compare(reader(fixed_empty_library), terminal_size=(100, 30), run_before=_ready)
+
+
+def test_reading_the_oldest_at_80x24(snap_compare, day_library):
+    """G then enter on an 80-article list: the last page only, the oldest open, the count one down."""
+    assert snap_compare(reader(day_library), terminal_size=(80, 24), run_before=_open_first_after("G"))
+
+
+def test_mark_all_read_asks(snap_compare, day_library):
+    assert snap_compare(reader(day_library), terminal_size=(80, 24), run_before=_keys("A"))
+
+
+def _keys(*keys):
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+    return run
+
+
+def _open_first_after(*keys):
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    return run

@@ -36,12 +36,12 @@ class TestLibrary(Library):
         self.locked = False
         return self
 
-    def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance"):
+    def search(self, query: str = "", *, limit: int = 20, offset: int = 0, sort: str = "relevance", **kwargs):
         if "boom" in query:
             raise RuntimeError("the index exploded")
         if (query, offset) in self.held:
             self.gate.wait(20)
-        return super().search(query, limit=limit, offset=offset, sort=sort)
+        return super().search(query, limit=limit, offset=offset, sort=sort, **kwargs)
 
     def article(self, article_id: str):
         if article_id in self.broken:

@@ -15,7 +15,7 @@ from ..render import legend
 
 SCOPES = ((("main", "app"), "Anywhere"), (("list",), "In a list (articles, entities, dialogs)"),
           (("article",), "In the article"), (("help",), "On this screen"), (("related",), "Related articles"),
-          (("feeds",), "The feed list"), (("save",), "Saving a search"))
+          (("feeds",), "The feed list"), (("save",), "Saving a search"), (("confirm",), "A yes/no question"))
 
 
 def _section(title: str) -> Table:

@@ -66,11 +66,18 @@ class MainScreen(Screen):
     # create at import, on the way to the first screen.
     class SearchDone(Message):
         def __init__(self, result: SearchResult, flags: dict, offset: int, spans: list | None,
-                     open_id: str | None, ticket: int) -> None:
+                     open_id: str | None, ticket: int, jump: str = "", before: bool = False) -> None:
             super().__init__()
             self.result, self.flags, self.offset, self.ticket = result, flags, offset, ticket
             self.spans = spans  # hits in the article that was open when the search started
             self.open_id = open_id
+            self.jump = jump  # "last"/"first": the list's end or start, loaded on its own (G, g)
+            self.before = before  # the page before the loaded ones
+
+    class UnreadCounted(Message):
+        def __init__(self, ids: list[str], unread: set[str], ticket: int) -> None:
+            super().__init__()
+            self.ids, self.unread, self.ticket = ids, unread, ticket
 
     class ArticleLoaded(Message):
         def __init__(self, view: Article, hits: list, entities: list[ArticleEntity], flags: tuple[bool, bool],
@@ -112,6 +119,14 @@ class MainScreen(Screen):
         self._shown = 0  # the search ticket whose first page the list shows
         self._search_worker: Worker | None = None
         self._warmed = False
+        self.sort = ""  # "" sorts as the list suits: newest first, by relevance while searching
+        self.unread_only = False
+        self.list_ids: list[str] | None = None  # the whole list, in order, once counted
+        self.unread: set[str] = set()
+        # Where escape goes back to: (query, highlighted article, entity filter, entity pane mode), newest last
+        self.history: list[tuple[str, str | None, tuple[str, str] | None, str]] = []
+        self._restore: str | None = None  # the article to highlight when the list comes back
+        self._focus_on_open: str | None = None  # the article enter opened: it takes the focus when shown
 
     def compose(self):
         yield SearchBar(id="search")
@@ -185,26 +200,39 @@ class MainScreen(Screen):
         return (hit.id, hit.url) if hit else None
 
     # -- searching ---------------------------------------------------------------------------------
-    def run_search(self, query: str) -> None:
-        """Search from the first page; whatever older search or page request is still running is stale."""
+    def run_search(self, query: str, *, remember: bool = True) -> None:
+        """Search from the first page; whatever older search or page request is still running is stale.
+        A new query is remembered with the place it left, for escape to come back to."""
+        if remember and query != self.query_text and not self.query_one(SearchBar).input.has_focus:
+            self._remember()  # typed searches were remembered once, when the bar took the focus
         self.query_text = query
         self.query_one(SearchBar).show_status(total=None, busy=True)
         self.workers.cancel_group(self, "page")
         self._search_worker = self._search(query, self.article.id if self.article else None, self._ticket("search"))
 
-    def _load_page(self, offset: int) -> None:
-        """The next page of what the list shows; skipped while a new search is on its way to replace it."""
+    def _remember(self) -> None:
+        """Keep where the list is now (its query, highlighted article, entity filter and pane), for escape."""
+        current = self.query_one(ArticleList).current
+        self.history = [h for h in self.history if h[0] != self.query_text][-9:]
+        self.history.append((self.query_text, current.id if current else None, self.entity_filter,
+                             self.query_one(EntityPane).mode))
+
+    def _load_page(self, offset: int, limit: int | None = None, jump: str = "") -> None:
+        """A page of what the list shows; skipped while a new search is on its way to replace it."""
         if self._shown != self._tickets.get("search"):
             return
-        self._page(self.query_text, offset, self._shown)
+        self._page(self.query_text, offset, limit, jump, self._shown)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, open_id: str | None, ticket: int) -> None:
         self._query(query, 0, open_id, ticket)
 
     @work(thread=True, exclusive=True, group="page", exit_on_error=False)
-    def _page(self, query: str, offset: int, ticket: int) -> None:
-        self._query(query, offset, None, ticket)
+    def _page(self, query: str, offset: int, limit: int | None, jump: str, ticket: int) -> None:
+        done = self._results(query, offset, None, ticket, limit=limit)
+        done.jump, done.before = jump, limit is not None
+        if not get_current_worker().is_cancelled:
+            self.post_message(done)
 
     def _query(self, query: str, offset: int, open_id: str | None, ticket: int) -> None:
         """Runs in a worker thread; the result is posted unless the worker was cancelled meanwhile."""
@@ -212,10 +240,18 @@ class MainScreen(Screen):
         if not get_current_worker().is_cancelled:
             self.post_message(done)
 
-    def _results(self, query: str, offset: int, open_id: str | None, ticket: int) -> SearchDone:
+    def sort_for(self, query: str) -> str:
+        """The order the list is in: the one chosen with the sort key, else newest first (by relevance
+        while searching for more than a feed)."""
+        if self.sort and (self.sort != "relevance" or query.strip()):
+            return self.sort
+        return "date" if not query.strip() or FEED_ONLY.match(query) else "relevance"
+
+    def _results(self, query: str, offset: int, open_id: str | None, ticket: int,
+                 limit: int | None = None) -> SearchDone:
         """One page of results, their flags, and the open article's hits."""
-        sort = "date" if not query.strip() or FEED_ONLY.match(query) else "relevance"
-        result = self.library.search(query, limit=self.page_size, offset=offset, sort=sort)
+        result = self.library.search(query, limit=self.page_size if limit is None else limit, offset=offset,
+                                     sort=self.sort_for(query), unread_only=self.unread_only)
         flags = self.library.flags([h.id for h in result.hits])
         spans = None
         if open_id and offset == 0 and not result.error:
@@ -225,13 +261,56 @@ class MainScreen(Screen):
                 spans = []
         return self.SearchDone(result, flags, offset, spans, open_id, ticket)
 
+    @work(thread=True, exclusive=True, group="unread", exit_on_error=False)
+    def _count_unread(self, query: str, ticket: int) -> None:
+        """The whole list's ids and which are unread: the title's count, and what ``A`` marks read."""
+        ids = self.library.list_ids(query, sort=self.sort_for(query)) or []
+        unread = set(self.library.unread_ids(ids))
+        if self.unread_only:
+            ids = [i for i in ids if i in unread]
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.UnreadCounted(ids, unread, ticket))
+
+    @on(UnreadCounted)
+    def _unread_counted(self, message: UnreadCounted) -> None:
+        if self._current("unread", message.ticket):
+            self.list_ids, self.unread = message.ids, message.unread
+            self._retitle()
+
+    def _retitle(self) -> None:
+        articles = self.query_one(ArticleList)
+        parts = [f"Articles ({articles.total})" if self.query_text.strip() else "Articles"]
+        if self.list_ids is not None:
+            parts.append(f"{len(self.unread)} unread")
+        if self.unread_only:
+            parts.append("unread only")
+        sort = self.sort_for(self.query_text)
+        if self.sort:
+            parts.append({"date": "newest", "oldest": "oldest"}.get(sort, sort) + " first"
+                         if sort != "relevance" else "by relevance")
+        articles.border_title = " · ".join(parts)
+
+    def _set_read(self, article_id: str, read: bool) -> None:
+        """An article was marked read or unread: its row and the list's unread count follow."""
+        if self.list_ids is not None and article_id in self.list_ids:
+            (self.unread.discard if read else self.unread.add)(article_id)
+            self._retitle()
+
     @on(SearchDone)
     def _search_done(self, message: SearchDone) -> None:
         result = message.result
         if not self._current("search", message.ticket):
             return
         articles = self.query_one(ArticleList)
-        if message.offset and (result.error or message.offset != len(articles.hits)):
+        if message.jump and not result.error:
+            articles.show(list(result.hits), message.flags, total=result.total, searching=articles.searching,
+                          base=message.offset, last=message.jump == "last")
+            return
+        if message.before:
+            if not result.error and message.offset + len(result.hits) == articles.base:
+                articles.prepend(list(result.hits), message.flags)
+            return
+        if message.offset and (result.error or message.offset != articles.loaded_to):
             return  # a page that no longer follows on from what is listed
         bar = self.query_one(SearchBar)
         bar.show_status(total=None if result.error else result.total, error=result.error,
@@ -244,10 +323,13 @@ class MainScreen(Screen):
             articles.extend(list(result.hits), message.flags)
         else:
             self._shown = message.ticket
-            keep = articles.current.id if articles.current else None
+            keep = self._restore or (articles.current.id if articles.current else None)
+            self._restore = None
             articles.show(list(result.hits), message.flags, total=result.total, searching=bool(result.query.strip()),
                           keep=keep)
-            articles.border_title = f"Articles ({result.total})" if result.query.strip() else "Articles"
+            self.list_ids = None
+            self._retitle()
+            self._count_unread(result.query, self._ticket("unread"))
             self._set_empty(not result.query.strip() and result.total == 0)
             if not self._warmed:
                 self._warmed = True
@@ -282,11 +364,14 @@ class MainScreen(Screen):
 
     @on(ArticleList.NeedMore)
     def _more(self, message: ArticleList.NeedMore) -> None:
-        self._load_page(message.offset)
+        self._load_page(message.offset, message.limit, message.jump)
 
     # -- opening an article ------------------------------------------------------------------------
     @on(ArticleList.Chosen)
     def _chosen(self, message: ArticleList.Chosen) -> None:
+        """Enter reads: the article opens and takes the focus once it is shown (escape comes back to
+        the list); one that fails to open leaves the focus in the list."""
+        self._focus_on_open = message.article_id
         self.open_article(message.article_id)
 
     @on(EntityPane.ArticleChosen)
@@ -324,6 +409,10 @@ class MainScreen(Screen):
         await view.show(message.view, hits=message.hits, focus_key=self.focus_key, labels=self.labels)
         self.query_one(EntityPane).set_article_entities(message.entities)
         self.query_one(ArticleList).set_flags(message.view.id, *message.flags)
+        self._set_read(message.view.id, message.flags[0])
+        if self._focus_on_open == message.view.id:
+            self._focus_on_open = None
+            view.focus()
         self._update_position()
         if self.focus_key:
             view.step_mention(1)
@@ -411,23 +500,146 @@ class MainScreen(Screen):
     def action_focus_search(self) -> None:
         # At once, not with ``focus()`` (which waits for the message queue): "/esper" typed in one burst
         # would otherwise send "esper" to the list as keys (e, s, r: entities, star, related).
+        self._remember()
         self.set_focus(self.query_one(SearchBar).input)
 
     def action_escape(self) -> None:
+        """Back, one step at a time: the search bar or the article to the list; then the list, search and
+        position before this search or entity filter (a short history); then the whole library."""
         bar = self.query_one(SearchBar)
         pane = self.query_one(EntityPane)
-        if bar.input.has_focus:
-            self.query_one(ArticleList).focus()
+        articles = self.query_one(ArticleList)
+        if bar.input.has_focus or self.query_one(ArticleView).has_focus:
+            articles.focus()
+            if self.article is not None:
+                ids = [h.id for h in articles.hits]
+                if self.article.id in ids:
+                    articles.highlighted = ids.index(self.article.id)
         elif self.query_text:
-            self.entity_filter = None
-            self.query_one(ArticleView).restyle(focus_key=None)
-            bar.set_query("")
+            while self.history and self.history[-1][0] == self.query_text:
+                self.history.pop()
+            query, highlighted, entity_filter, mode = self.history.pop() if self.history else ("", None, None, "")
+            self.entity_filter = entity_filter
+            self._restore = highlighted
+            self.query_text = query  # going back is not a new place to come back to
+            self.query_one(ArticleView).restyle(focus_key=self.focus_key)
+            bar.set_query(query)
             if pane.mode == "detail":
-                self._set_pane_mode("library")
+                self._set_pane_mode(mode if mode and mode != "detail" else "library")
         elif pane.mode == "detail":
             self._set_pane_mode("library")
         if self.has_class("-show-entities") and not bar.input.has_focus:
             self.remove_class("-show-entities")
+
+    # -- reading on --------------------------------------------------------------------------------
+    def _neighbour(self, step: int, *, unread: bool = False) -> int | None:
+        """The list index ``step`` away from the open article (from the highlighted row if none is open),
+        the next unread one with ``unread``; None past the loaded end."""
+        articles = self.query_one(ArticleList)
+        ids = [h.id for h in articles.hits]
+        if self.article is not None and self.article.id in ids:
+            at = ids.index(self.article.id)
+        elif articles.highlighted is not None:
+            at = articles.highlighted - step  # nothing open: the highlighted row is the next one
+        else:
+            at = -1 if step > 0 else len(ids)
+        i = at + step
+        while 0 <= i < len(ids):
+            read = articles.flags.get(ids[i], (False, False))[0]
+            if not unread or not read:
+                return i
+            i += step
+        return None
+
+    def _open_at(self, index: int) -> None:
+        articles = self.query_one(ArticleList)
+        articles.highlighted = index
+        self.open_article(articles.hits[index].id)
+
+    def _step_article(self, step: int, *, unread: bool = False) -> None:
+        index = self._neighbour(step, unread=unread)
+        articles = self.query_one(ArticleList)
+        if index is not None:
+            self._open_at(index)
+            return
+        if step > 0 and articles.loaded_to < articles.total:
+            articles.highlighted = len(articles.hits) - 1  # asks for the next page; the key works again then
+            self.notify("Loading more articles…", timeout=2)
+        elif step < 0 and articles.base > 0:
+            articles.highlighted = 0
+            self.notify("Loading earlier articles…", timeout=2)
+        else:
+            self.notify("No more unread articles in this list." if unread else
+                        "That was the last article of the list." if step > 0 else "This is the first article.",
+                        timeout=3)
+
+    def action_next_article(self) -> None:
+        self._step_article(1)
+
+    def action_previous_article(self) -> None:
+        self._step_article(-1)
+
+    def action_read_on(self) -> None:
+        """Space, as in mutt and newsboat: a page down the article; at its end, the next unread article."""
+        view = self.query_one(ArticleView)
+        if self.article is not None and not view.at_end:
+            view.page_down()
+            return
+        self._step_article(1, unread=True)
+
+    def action_mark_all_read(self) -> None:
+        if self.list_ids is None:
+            self.notify("Still counting this list; try again in a moment.", timeout=3)
+            return
+        unread = [i for i in self.list_ids if i in self.unread]
+        if not unread:
+            self.notify("Every article of this list is read.", timeout=3)
+            return
+        articles = self.query_one(ArticleList)
+        screenful = max(1, articles.size.height // 3)  # entries take three lines or more
+        if len(unread) <= screenful:
+            self._mark_read(unread)
+            return
+        from .confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._mark_read(unread)
+
+        self.app.push_screen(ConfirmScreen(f"Mark {len(unread):,} articles of this list read?"), answered)
+
+    def _mark_read(self, ids: list[str]) -> None:
+        if not self._write_state(self.library.mark_all_read, ids):
+            return
+        self.unread.difference_update(ids)
+        articles = self.query_one(ArticleList)
+        for hit in articles.hits:
+            if hit.id in self.unread:
+                continue
+            read, starred = articles.flags.get(hit.id, (False, False))
+            if not read:
+                articles.set_flags(hit.id, True, starred)
+        self._retitle()
+        self.notify(f"Marked {len(ids):,} articles read.", timeout=3)
+        if self.unread_only:
+            self.run_search(self.query_text, remember=False)
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self.notify("Only unread articles." if self.unread_only else "Every article.", timeout=2)
+        self.run_search(self.query_text, remember=False)
+
+    def action_cycle_sort(self) -> None:
+        order = ["date", "oldest"] + (["relevance"] if self.query_text.strip() else [])
+        current = self.sort_for(self.query_text)
+        self.set_sort(order[(order.index(current) + 1) % len(order)] if current in order else order[0])
+
+    def set_sort(self, sort: str) -> None:
+        """newest ("date"), oldest or relevance (which, with nothing searched, lists newest first)."""
+        self.sort = sort
+        self.notify({"date": "Newest first.", "oldest": "Oldest first.", "relevance": "By relevance."}[sort],
+                    timeout=2)
+        self.run_search(self.query_text, remember=False)
 
     def action_accept_correction(self) -> None:
         bar = self.query_one(SearchBar)
@@ -525,6 +737,7 @@ class MainScreen(Screen):
         read, starred = articles.flags.get(target[0], (False, False))
         if self._write_state(self.library.mark_read, target[0], not read):
             articles.set_flags(target[0], not read, starred)
+            self._set_read(target[0], not read)
 
     def action_save_search(self) -> None:
         from .save_search import SaveSearchScreen
@@ -546,7 +759,21 @@ class MainScreen(Screen):
         if url is None:
             self.notify("This article has no web address to open." if target else "No article chosen.")
             return
-        self.app.open_url(url)
+        self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        """webbrowser says whether a browser took the address; a terminal with none says nothing by
+        itself, so the reader says it (with the address, to copy)."""
+        import webbrowser
+
+        try:
+            opened = webbrowser.open(url)
+        except Exception:  # webbrowser raises its own Error, or OSError from a broken browser command
+            opened = False
+        text = f"Opened {url} in the browser." if opened else f"No browser could be opened here. The address: {url}"
+        self.app.call_from_thread(self.notify, text, markup=False, timeout=4 if opened else 10,
+                                  severity="information" if opened else "warning")
 
     def action_cycle_types(self) -> None:
         self.set_type_index((self.type_index + 1) % len(TYPE_CYCLE))

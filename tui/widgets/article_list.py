@@ -17,12 +17,17 @@ from ..look import CLASSIC, Look, look_of
 from ..render import marked, safe
 
 UNREAD = "●"
+PAGE_BACK = 25  # entries loaded at a time before a page that G loaded from the end
 STAR = "★"
 
 
 def hit_date(hit: Hit) -> str:
-    """Only a real publication date is shown; the file's mtime says nothing a reader cares about."""
-    return hit.published.strftime("%Y-%m-%d") if hit.published else ""
+    """The publication date; one that was inferred (read from the text, or the file's time when there is
+    nothing else) is marked with "~"."""
+    when = hit.published or hit.date
+    if when is None:
+        return ""
+    return ("" if hit.date_source == "metadata" else "~") + when.strftime("%Y-%m-%d")
 
 
 def _one_line(text: str) -> str:
@@ -103,33 +108,54 @@ class ArticleList(OptionList):
             self.article_id = article_id
 
     class NeedMore(Message):
-        """The cursor is near the end of what is loaded and more results exist."""
+        """The cursor is near the end of what is loaded and more results exist (``offset`` onwards), or
+        near the start of a list loaded from its end (``limit`` entries from ``offset``), or ``G``/``g``
+        asked for the list's end or start (``jump``: "last" or "first")."""
 
-        def __init__(self, offset: int) -> None:
+        def __init__(self, offset: int, limit: int | None = None, *, jump: str = "") -> None:
             super().__init__()
-            self.offset = offset
+            self.offset, self.limit, self.jump = offset, limit, jump
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
         self.flags: dict[str, tuple[bool, bool]] = {}
         self.total = 0
+        self.base = 0  # the list's position of hits[0]: G loads the last page without the ones before it
         self.searching = False
         self._asked_for: int | None = None
+        self._asked_before: int | None = None
 
     # -- data in -----------------------------------------------------------------------------------
     def show(self, hits: list[Hit], flags: dict[str, tuple[bool, bool]], *, total: int, searching: bool,
-             keep: str | None = None) -> None:
-        """Replace the list; ``keep`` re-highlights that article if it is still listed."""
-        self.hits, self.total, self.searching = list(hits), total, searching
+             keep: str | None = None, base: int = 0, last: bool = False) -> None:
+        """Replace the list; ``keep`` re-highlights that article if it is still listed. ``base`` is the
+        list position of the first of ``hits`` (the last page, loaded on its own for ``G``); ``last``
+        highlights the last entry."""
+        self.hits, self.total, self.searching, self.base = list(hits), total, searching, base
         self.flags = dict(flags)
-        self._asked_for = None
+        self._asked_for = self._asked_before = None
         self.set_options(self._option(h) for h in self.hits)
         ids = [h.id for h in self.hits]
         if self.hits:
-            self.highlighted = ids.index(keep) if keep in ids else 0
+            self.highlighted = len(ids) - 1 if last else ids.index(keep) if keep in ids else 0
             self.scroll_to_highlight()
         self.call_after_refresh(self._fill)
+
+    def prepend(self, hits: list[Hit], flags: dict[str, tuple[bool, bool]]) -> None:
+        """The page before the loaded ones (scrolling up in a list that ``G`` loaded from its end)."""
+        known = {h.id for h in self.hits}
+        new = [h for h in hits if h.id not in known]
+        current = self.highlighted
+        self.flags.update(flags)
+        self.base = max(0, self.base - len(hits))
+        self.hits = new + self.hits
+        self._asked_before = None
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(self._option(h) for h in self.hits)
+            if current is not None:
+                self.highlighted = current + len(new)
+        self.scroll_to_highlight()
 
     def extend(self, hits: list[Hit], flags: dict[str, tuple[bool, bool]]) -> None:
         known = {h.id for h in self.hits}
@@ -172,24 +198,45 @@ class ArticleList(OptionList):
         return self.hits[self.highlighted]
 
     # -- events ------------------------------------------------------------------------------------
+    @property
+    def loaded_to(self) -> int:
+        """The list position just after the last loaded entry."""
+        return self.base + len(self.hits)
+
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
         if highlighted is not None and highlighted >= len(self.hits) - 5:
             self._want_more()
+        if highlighted is not None and highlighted < 5:
+            self._want_earlier()
 
     def _want_more(self) -> None:
-        if len(self.hits) < self.total and self._asked_for != len(self.hits):
-            self._asked_for = len(self.hits)
-            self.post_message(self.NeedMore(len(self.hits)))
+        if self.loaded_to < self.total and self._asked_for != self.loaded_to:
+            self._asked_for = self.loaded_to
+            self.post_message(self.NeedMore(self.loaded_to))
+
+    def _want_earlier(self) -> None:
+        if self.base > 0 and self._asked_before != self.base:
+            self._asked_before = self.base
+            start = max(0, self.base - PAGE_BACK)
+            self.post_message(self.NeedMore(start, self.base - start))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if self.max_scroll_y and new >= self.max_scroll_y - 2:
             self._want_more()
 
+    def action_first(self) -> None:
+        if self.base > 0:  # the first page is not loaded: ask for it as the last one is asked for
+            self.post_message(self.NeedMore(0, jump="first"))
+            return
+        super().action_first()
+
     def action_last(self) -> None:
+        if self.loaded_to < self.total:
+            self.post_message(self.NeedMore(max(0, self.total - PAGE_BACK), jump="last"))
+            return
         super().action_last()
-        self._want_more()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

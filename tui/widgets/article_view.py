@@ -43,7 +43,11 @@ def short_path(path: str) -> str:
 
 
 def meta_line(view: Article) -> Text:
-    items = [safe(view.source), view.published.strftime("%Y-%m-%d") if view.published else "",
+    when = view.published or view.date
+    dated = when.strftime("%Y-%m-%d") if when else ""
+    if dated and view.date_source != "metadata":
+        dated += " (date from the text)" if view.date_source == "text" else " (file date)"
+    items = [safe(view.source), dated,
              f"{view.words} words" if view.words else "", safe(view.url) if view.url else short_path(view.path)]
     if view.partial:
         items.append("partial text")
@@ -137,6 +141,40 @@ class ArticleView(VerticalScroll, can_focus=True):
                 hits.append(mention)
             para.update(styled(para.text, spans, hits, labels=self.labels, focus_key=self.focus_key,
                                base=para.start, current_hit=current or mention, look=look))
+
+    # -- scrolling ---------------------------------------------------------------------------------
+    # Textual's scroll actions start from the target of a scroll still waiting for the next frame, so
+    # six ``j`` in one burst moved one line: these move at once, each from where the last one left off.
+    def _scroll_by(self, lines: float) -> None:
+        target = max(0.0, min(self.max_scroll_y, self.scroll_target_y + lines))
+        self.scroll_to(y=target, animate=False, immediate=True)
+
+    def action_scroll_down(self) -> None:
+        self._scroll_by(1)
+
+    def action_scroll_up(self) -> None:
+        self._scroll_by(-1)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def page_down(self) -> None:
+        """A page less two lines, so the last lines read stay in sight (as a pager keeps them)."""
+        self._scroll_by(max(1, self.scrollable_content_region.height - 2))
+
+    def action_page_down(self) -> None:
+        self.page_down()
+
+    def action_page_up(self) -> None:
+        self._scroll_by(-max(1, self.scrollable_content_region.height - 2))
+
+    @property
+    def at_end(self) -> bool:
+        """Nothing more below: space then goes on to the next unread article."""
+        return self.scroll_target_y >= self.max_scroll_y
 
     # -- navigation --------------------------------------------------------------------------------
     def _mentions(self) -> list[tuple[int, int, int]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ...article import Article, stable_id
 from ...textclean import clean_body, clean_line
 from .base import ReadError, ReadResult
+from .dates import date_in_text
 from .decoding import decode
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
@@ -35,6 +36,7 @@ def read(path: Path, data: bytes) -> ReadResult:
         title=title,
         body=body,
         source=path.parent.name,
+        published=date_in_text(body),  # the format has no date of its own (models.date_source: "text")
         path=str(path),
         source_key=str(path),
     )

@@ -72,6 +72,19 @@ class Searcher:
         return SearchResult(text, total, hits, corrected=corrected, sort=sort, offset=offset, relaxed=relaxed,
                             notes=parsed.notes)
 
+    def ids(self, text: str, *, sort: str = "relevance") -> list[str] | None:
+        """Every matching article's id in the list's order (what "mark all read" and the unread count
+        need): no snippets, no highlights. None for a query that does not parse."""
+        with self.store.searcher() as s:
+            parsed = parse(self.parser(s.schema), text)
+            if parsed.error:
+                return None
+            q = parsed.query
+            by_date = sort == "date" or isinstance(q, wq.Every)
+            count = collect.top(s, q, 1, sortedby="sortdate" if by_date else None).total
+            found = collect.top(s, q, max(1, count), sortedby="sortdate" if by_date else None)
+            return [s.stored_fields(doc)["id"] for doc, _ in found.items]
+
     def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
         """Where ``text`` (a query) matches inside ``body``: for next/previous hit in the reader."""
         with self.store.searcher() as s:

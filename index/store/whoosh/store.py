@@ -341,6 +341,9 @@ class Store:
     def match_spans(self, text: str, body: str) -> list[tuple[int, int]]:
         return self.queries.match_spans(text, body)
 
+    def ids(self, text: str, *, sort: str = "relevance") -> list[str] | None:
+        return self.queries.ids(text, sort=sort)
+
     def related(self, article_id: str, entity_scores: Mapping[str, float], limit: int) -> list[Hit] | None:
         from ...search.related import CANDIDATES, blend
 
