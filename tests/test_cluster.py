@@ -138,10 +138,11 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_indexed_twice(tmp_pa
     killed: list[str] = []
 
     def kill_a_busy_worker(progress) -> None:
-        if killed or progress.phase != "index" or progress.articles < 4:
+        if killed or progress.phase != "index" or progress.articles < 2:
             return
         busy = [w for w, keys in client.processing().items() if keys]
-        assert busy, "the run should still have batches on the workers"
+        if not busy:  # between batches: try again at the next progress report
+            return
         pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
         os.kill(pid, signal.SIGKILL)
         killed.append(busy[0])
@@ -149,7 +150,8 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_indexed_twice(tmp_pa
     home = _home(tmp_path, "home", batch_size=2)
     with Library.open(home) as library:
         report = library.sync([corpus], cluster=local.scheduler_address, progress=kill_a_busy_worker)
-    assert killed and report.added == N_STORIES and not report.failed
+    assert killed, "every batch had finished before a worker could be killed: the test proved nothing"
+    assert report.added == N_STORIES and not report.failed
     assert _answers(home) == local_answers
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the tests after this one
 

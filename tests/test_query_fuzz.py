@@ -9,7 +9,7 @@ wildcards), so the generator finds the corners of the parser rather than random 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsreader.index.library import Library
@@ -125,6 +125,7 @@ def _prose(text: str) -> bool:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(PASTED.filter(_prose))
+@example("<0").example("prices > 5 <b>bold</b> x>=y")  # comparisons are a field's only (date:>2020)
 def test_pasted_text_is_never_an_error(library, text):
     for sort in ("relevance", "date"):
         result = library.search(text, limit=5, sort=sort)

@@ -58,6 +58,8 @@ def tidy(text: str, fields: set[str]) -> Tidied:
     bracket_note = paren_note = None
     if ":" in plain:
         plain = _fields(plain, fields)
+    if "<" in plain or ">" in plain:  # a comparison only right after a field's colon (date:>2020)
+        plain = _LONE_COMPARISON.sub(" ", plain)
     if _BRACKETS.search(plain):
         plain, bracket_note = _ranges(plain, fields)
     if _PATTERN_CHARS.search(plain):
@@ -73,6 +75,7 @@ def tidy(text: str, fields: set[str]) -> Tidied:
 
 
 _BRACKETS = re.compile(r"[\[\]{}]")
+_LONE_COMPARISON = re.compile(r"(?<!:)[<>]=?")
 _PATTERN_CHARS = re.compile(r"[?*~^]")
 _PATTERN_TOKEN = re.compile(r"\S*[?*~^]\S*")
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
