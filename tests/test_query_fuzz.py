@@ -67,6 +67,8 @@ def _check(library, query: str) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(QUERIES)
+@example('00::exact:"0:0"')  # an internal field's name reached through a doubled colon
+@example('TITLE:exact:"0:0"')  # ... or through a known field's colon
 def test_any_query_gives_results_or_a_one_line_explanation(library, query):
     _check(library, query)
 

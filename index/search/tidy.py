@@ -82,7 +82,9 @@ _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _SPACES = re.compile(r"\s+")
 
 
-_NAME_COLON = re.compile(r"(?<![\w:])(\w+):")
+# A name after another field's colon counts too ("title:exact:x" must not reach an internal field), but
+# not a web address's scheme (url:https://...).
+_NAME_COLON = re.compile(r"(?<!\w)(\w+):(?!//)")
 
 
 def _fields(text: str, fields: set[str]) -> str:
@@ -93,11 +95,14 @@ def _fields(text: str, fields: set[str]) -> str:
         if name.lower() in fields and value_follows:
             return name.lower() + ":"
         return name + " "
+    # A colon after punctuation or a space is punctuation, first: "a::exact:x" must not leave a field
+    # name behind a colon that only this rule removes.
+    text = re.sub(r"(?<!\w):", " ", text)
     for _ in range(3):  # "a:b:c": each pass sees the colons the previous one's matches hid
         text, n = _NAME_COLON.subn(one, text)
         if not n:
             break
-    return re.sub(r"(?<!\w):", " ", text)  # a colon after punctuation or a space is punctuation
+    return re.sub(r"(?<!\w):", " ", text)
 
 
 _RANGE = re.compile(r"(?<![\w:])(\w+):([\[{])([^\[\]{}]*)([\]}])")
