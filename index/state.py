@@ -60,12 +60,16 @@ class State:
 
     refusal: NewsreaderError | None = None  # why writes are refused, when more is known than "read-only"
 
-    def _write(self, sql: str, args: tuple = ()) -> None:
+    def _write(self, sql: str, args: tuple | list = (), *, many: bool = False) -> None:
+        """One statement (``many``: once per row of ``args``) in one transaction."""
         if self.readonly:
             raise self.refusal or ReadOnlyLibrary(self.path.parent)
         with self._lock:
             try:
-                self.db.execute(sql, args)
+                if many:
+                    self.db.executemany(sql, args)
+                else:
+                    self.db.execute(sql, args)
                 self.db.commit()
             except sqlite3.OperationalError as exc:
                 self._rollback()
@@ -90,22 +94,10 @@ class State:
 
     def set_read_many(self, ids: list[str]) -> None:
         """Mark every one of ``ids`` read in one transaction ("mark all read": one commit, not thousands)."""
-        if self.readonly:
-            raise self.refusal or ReadOnlyLibrary(self.path.parent)
         stamp = now()
-        with self._lock:
-            try:
-                self.db.executemany(
-                    """INSERT INTO article_state (id, read, read_at) VALUES (?, 1, ?)
+        self._write("""INSERT INTO article_state (id, read, read_at) VALUES (?, 1, ?)
                        ON CONFLICT(id) DO UPDATE SET read=1, read_at=excluded.read_at""",
-                    [(i, stamp) for i in ids])
-                self.db.commit()
-            except sqlite3.OperationalError as exc:
-                self._rollback()
-                if "readonly" in str(exc) or "read-only" in str(exc):
-                    self.readonly = True
-                    raise ReadOnlyLibrary(self.path.parent, exc) from exc
-                raise StateNotSaved(self.path, exc) from exc
+                    [(i, stamp) for i in ids], many=True)
 
     def read_ids(self, ids: list[str]) -> set[str]:
         """Which of ``ids`` are marked read."""
